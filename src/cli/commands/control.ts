@@ -1,0 +1,60 @@
+import { systemClock } from '../../infra/clock.js';
+import { cancelGroup, retryFailed, setGroupPaused } from '../../ops/control.js';
+import { groupCanceledToken, groupPausedToken, groupResumedToken } from '../../run/tokens.js';
+import { resolveWorkspace } from '../options.js';
+import { out, outJson } from '../output.js';
+
+interface GroupFlags {
+  groupId: string;
+  workspace?: string;
+  json?: boolean;
+}
+
+export async function pauseGroupCommand(opts: GroupFlags): Promise<number> {
+  const { group, changed } = await setGroupPaused(resolveWorkspace(opts.workspace), systemClock, opts.groupId, true);
+  if (opts.json) return (outJson({ group_id: group.group_id, paused: true, changed }), 0);
+  out(groupPausedToken(group.group_id));
+  out(changed ? `Paused group ${group.group_id}: no new job of it will start` : `Group ${group.group_id} was already paused`);
+  return 0;
+}
+
+export async function resumeGroupCommand(opts: GroupFlags): Promise<number> {
+  const { group, changed } = await setGroupPaused(resolveWorkspace(opts.workspace), systemClock, opts.groupId, false);
+  if (opts.json) return (outJson({ group_id: group.group_id, paused: false, changed }), 0);
+  out(groupResumedToken(group.group_id));
+  out(changed ? `Resumed group ${group.group_id}` : `Group ${group.group_id} was not paused`);
+  return 0;
+}
+
+export async function retryFailedCommand(opts: GroupFlags): Promise<number> {
+  const { group, jobs } = await retryFailed(resolveWorkspace(opts.workspace), systemClock, opts.groupId);
+  if (opts.json) {
+    return (outJson({ group_id: group.group_id, retried: jobs.map((j) => ({ job_id: j.job_id, run_id: j.run_id, attempt: j.attempt })) }), 0);
+  }
+  if (jobs.length === 0) {
+    out(`No failed runs to retry in group ${group.group_id}`);
+    return 0;
+  }
+  for (const j of jobs) out(`Enqueued job ${j.job_id} for run ${j.run_id}, attempt ${j.attempt}`);
+  out(`Retrying ${jobs.length} failed run${jobs.length > 1 ? 's' : ''} of group ${group.group_id}`);
+  return 0;
+}
+
+export async function cancelGroupCommand(opts: GroupFlags): Promise<number> {
+  const { group, canceled, flagged } = await cancelGroup(resolveWorkspace(opts.workspace), systemClock, opts.groupId);
+  if (opts.json) {
+    return (
+      outJson({
+        group_id: group.group_id,
+        status: group.status,
+        canceled_queued: canceled.map((j) => j.job_id),
+        stopping_running: flagged.map((j) => j.job_id),
+      }),
+      0
+    );
+  }
+  out(groupCanceledToken(group.group_id));
+  const stopping = flagged.length > 0 ? `; ${flagged.length} running job${flagged.length > 1 ? 's' : ''} will be stopped by the daemon` : '';
+  out(`Canceled group ${group.group_id}: ${canceled.length} queued job${canceled.length === 1 ? '' : 's'} canceled${stopping}; group is ${group.status}`);
+  return 0;
+}

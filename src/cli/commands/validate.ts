@@ -1,0 +1,23 @@
+import { ExitCode } from '../../infra/errors.js';
+import { parseKind, validateFile } from '../../ops/validate.js';
+import { err, out, outJson } from '../output.js';
+
+export async function validateCommand(file: string, opts: { kind?: string; json?: boolean }): Promise<number> {
+  const kind = opts.kind === undefined ? undefined : parseKind(opts.kind);
+  const report = await validateFile(file, kind);
+  const valid = report.problems.length === 0;
+  const code = valid ? ExitCode.ok : report.kind === 'plan' ? ExitCode.invalidPlan : ExitCode.usage;
+  if (opts.json) {
+    outJson({ file, kind: report.kind ?? null, valid, problems: report.problems });
+    return code;
+  }
+  if (valid) {
+    out('OK');
+    return code;
+  }
+  for (const problem of report.problems) out(problem);
+  const what = report.kind ? `a valid ${report.kind}` : 'a RunForge file';
+  const n = report.problems.length;
+  err(`Error: ${file} is not ${what} (${n} problem${n > 1 ? 's' : ''})`);
+  return code;
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/** The `runforge` binary: parse the command line, run one command, map its outcome to an exit code. */
+import { buildProgram } from './program.js';
+import { reportError } from './errors.js';
+import { err } from './output.js';
+
+async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(async (code) => {
+    exitCode = await code;
+  });
+  program.exitOverride();
+  program.configureOutput({
+    writeErr: (text) => process.stderr.write(text),
+    outputError: (text, write) => write(text),
+  });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    return reportError(error, err);
+  }
+}
+
+process.exitCode = await main(process.argv);

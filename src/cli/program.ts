@@ -1,0 +1,93 @@
+/**
+ * The command line: every command, its flags and help text. Handlers are loaded only when their
+ * command runs, so a command pays only for what it needs.
+ */
+import { Command, Option } from 'commander';
+import { VERSION } from '../version.js';
+
+type Run = (code: Promise<number>) => Promise<void>;
+
+const workspaceOption = (): Option =>
+  new Option('-w, --workspace <dir>', 'workspace folder (default: the current folder)');
+const jsonOption = (): Option => new Option('--json', 'print clean JSON on stdout and nothing else');
+
+export function buildProgram(run: Run): Command {
+  const program = new Command('runforge')
+    .description('Local-first run queue for machine-learning training')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortSubcommands: false });
+
+  program
+    .command('validate')
+    .description('check a RunForge file (request, plan, queue, daemon, group, result) against its contract')
+    .argument('<file>', 'the JSON file to check')
+    .option('--kind <kind>', 'request | plan | queue | daemon | group | result (default: detected)')
+    .addOption(jsonOption())
+    .action((file: string, opts) => run(import('./commands/validate.js').then((m) => m.validateCommand(file, opts))));
+
+  program
+    .command('enqueue-run')
+    .description('queue one run (.ml/runs/<run-id>/request.json) for the daemon')
+    .requiredOption('--run-id <id>', 'the run folder under .ml/runs/')
+    .option('--group-id <id>', 'add the job to this group')
+    .option('--priority <n>', 'higher runs first (default 0)')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((opts) => run(import('./commands/enqueue.js').then((m) => m.enqueueRunCommand(opts))));
+
+  program
+    .command('enqueue-sweep')
+    .description('expand a sweep plan and queue all its runs as one group')
+    .requiredOption('--plan <file>', 'the sweep plan (plan.json)')
+    .option('--priority <n>', 'priority of every job of the sweep (default 0)')
+    .addOption(workspaceOption().default(undefined, "the plan's workspace"))
+    .addOption(jsonOption())
+    .action((opts) => run(import('./commands/enqueue.js').then((m) => m.enqueueSweepCommand(opts))));
+
+  program
+    .command('sweep')
+    .description('run a sweep: with --enqueue, queue it for the daemon (same as enqueue-sweep)')
+    .requiredOption('--plan <file>', 'the sweep plan (plan.json)')
+    .option('--enqueue', 'queue the runs for the daemon instead of running them in the foreground')
+    .option('--priority <n>', 'with --enqueue: priority of every job (default 0)')
+    .addOption(workspaceOption().default(undefined, "the plan's workspace"))
+    .addOption(jsonOption())
+    .action((opts) => run(import('./commands/sweep.js').then((m) => m.sweepCommand(opts))));
+
+  program
+    .command('queue-status')
+    .description('show the queue: jobs per state, slots in use, daemon health, groups')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((opts) => run(import('./commands/status.js').then((m) => m.queueStatusCommand(opts))));
+
+  program
+    .command('groups')
+    .description('list every group with its progress and best run')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((opts) => run(import('./commands/groups.js').then((m) => m.groupsCommand(opts))));
+
+  const groupCommand = (name: string, description: string, handler: string): void => {
+    program
+      .command(name)
+      .description(description)
+      .requiredOption('--group-id <id>', 'the group')
+      .addOption(workspaceOption())
+      .addOption(jsonOption())
+      .action((opts) =>
+        run(
+          import('./commands/control.js').then((m) =>
+            (m as unknown as Record<string, (o: unknown) => Promise<number>>)[handler]!(opts),
+          ),
+        ),
+      );
+  };
+  groupCommand('pause-group', 'start no new job of a group until it is resumed', 'pauseGroupCommand');
+  groupCommand('resume-group', 'let the daemon start jobs of a paused group again', 'resumeGroupCommand');
+  groupCommand('retry-failed', 'queue one new attempt of every failed run of a group', 'retryFailedCommand');
+  groupCommand('cancel-group', "cancel a group's queued jobs and stop its running ones", 'cancelGroupCommand');
+
+  return program;
+}

@@ -1,0 +1,21 @@
+/** `.runforge/queue/daemon.json`: the daemon's heartbeat. SPEC §6. */
+import { z } from 'zod';
+import { NonNegativeInt, PositiveInt, Timestamp } from './common.js';
+
+export const DAEMON_STATES = ['running', 'stopping', 'stopped'] as const;
+
+export const DaemonStatusSchema = z.looseObject({
+  version: z.literal(1),
+  pid: PositiveInt,
+  started_at: Timestamp,
+  last_heartbeat: Timestamp,
+  max_parallel: PositiveInt,
+  gpu_slots: NonNegativeInt,
+  active_jobs: NonNegativeInt,
+  active_gpu_jobs: NonNegativeInt,
+  state: z.enum(DAEMON_STATES),
+});
+export type DaemonStatus = z.infer<typeof DaemonStatusSchema>;
+
+/** A heartbeat older than this (ms) means the daemon is gone. SPEC §6. */
+export const HEARTBEAT_STALE_MS = 30_000;

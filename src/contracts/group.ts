@@ -1,0 +1,49 @@
+/** `.runforge/groups/<group-id>/group.json`: the record of a sweep. SPEC §3. */
+import { z } from 'zod';
+import { NonNegativeInt, PositiveInt, SafeId, Timestamp } from './common.js';
+
+export const GROUP_STATUSES = ['running', 'completed', 'failed', 'canceled'] as const;
+export type GroupStatus = (typeof GROUP_STATUSES)[number];
+
+export const RUN_STATUSES = ['pending', 'queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
+export type GroupRunStatus = (typeof RUN_STATUSES)[number];
+
+export const GroupRunSchema = z.looseObject({
+  run_id: SafeId,
+  status: z.enum(RUN_STATUSES),
+  request_overrides: z.record(z.string(), z.unknown()).default({}),
+  /** Workspace-relative path of the run's result.json, forward slashes. */
+  result_ref: z.string().nullable().optional(),
+  primary_metric: z.number().nullable().optional(),
+});
+export type GroupRun = z.infer<typeof GroupRunSchema>;
+
+export const GroupSchema = z.looseObject({
+  version: z.literal(1),
+  kind: z.literal('run_group'),
+  group_id: SafeId,
+  created_at: Timestamp,
+  created_by: z.string(),
+  name: z.string(),
+  notes: z.string().nullable().optional(),
+  plan_ref: z.string().nullable().optional(),
+  status: z.enum(GROUP_STATUSES),
+  execution: z.looseObject({
+    max_parallel: PositiveInt,
+    started_at: Timestamp.nullable().optional(),
+    finished_at: Timestamp.nullable().optional(),
+    cancelled: z.boolean().default(false),
+  }),
+  runs: z.array(GroupRunSchema),
+  summary: z.looseObject({
+    total: NonNegativeInt,
+    succeeded: NonNegativeInt,
+    failed: NonNegativeInt,
+    canceled: NonNegativeInt,
+    best_run_id: z.string().nullable().optional(),
+    best_primary_metric: z.number().nullable().optional(),
+  }),
+  /** While true the daemon starts nothing from this group. */
+  paused: z.boolean().default(false),
+});
+export type Group = z.infer<typeof GroupSchema>;

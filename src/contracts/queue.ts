@@ -1,0 +1,64 @@
+/** `.runforge/queue/queue.json`: the queue. SPEC §4. */
+import { z } from 'zod';
+import { NonNegativeInt, PositiveInt, SafeId, Timestamp } from './common.js';
+
+export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const TERMINAL_JOB_STATES: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'canceled']);
+
+/** The group id that ungrouped jobs are scheduled under (as in the original). */
+export const UNGROUPED = '__ungrouped__';
+
+export const JobSchema = z.looseObject({
+  job_id: SafeId,
+  kind: z.literal('run'),
+  run_id: SafeId,
+  group_id: SafeId.nullable(),
+  /** Higher runs first. */
+  priority: z.int(),
+  state: z.enum(JOB_STATES),
+  requires_gpu: z.boolean(),
+  /** 1 for the first attempt at a run, +1 per retry or requeue. */
+  attempt: PositiveInt,
+  created_at: Timestamp,
+  started_at: Timestamp.nullable().optional(),
+  finished_at: Timestamp.nullable().optional(),
+  error: z.string().nullable().optional(),
+  /** NEW: the GPU index given to a running GPU job. */
+  gpu_device: NonNegativeInt.nullable().optional(),
+  /** NEW: process id of the running job (also its process-group id: jobs lead their own group). */
+  pid: PositiveInt.nullable().optional(),
+  pgid: PositiveInt.nullable().optional(),
+  /** NEW: the start time of process `pid` as the OS reports it, to tell it from a reused PID. */
+  process_start_time: z.string().nullable().optional(),
+  /** NEW: exit code of the job's process, when it exited. */
+  exit_code: z.int().nullable().optional(),
+  /** NEW: set by cancel-group/cancel-run on a running job; the daemon stops it. */
+  cancel_requested: z.boolean().optional(),
+});
+export type Job = z.infer<typeof JobSchema>;
+
+export const QueueSchema = z.looseObject({
+  version: z.literal(1),
+  kind: z.literal('execution_queue'),
+  max_parallel: PositiveInt,
+  gpu_slots: NonNegativeInt,
+  jobs: z.array(JobSchema),
+  last_served_group: z.string().nullable().default(null),
+});
+export type Queue = z.infer<typeof QueueSchema>;
+
+/** Defaults of a workspace's first queue (the original's). */
+export const DEFAULT_MAX_PARALLEL = 2;
+export const DEFAULT_GPU_SLOTS = 1;
+
+export function emptyQueue(): Queue {
+  return {
+    version: 1,
+    kind: 'execution_queue',
+    max_parallel: DEFAULT_MAX_PARALLEL,
+    gpu_slots: DEFAULT_GPU_SLOTS,
+    jobs: [],
+    last_served_group: null,
+  };
+}

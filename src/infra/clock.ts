@@ -1,0 +1,66 @@
+/**
+ * The one source of time. Production code takes a `Clock`; tests pass a `TestClock` and advance it
+ * with `tick(ms)`, so heartbeats, staleness and timeouts are tested without sleeping.
+ */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+export interface TimerHandle {
+  readonly id: number | NodeJS.Timeout;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => ({ id: setTimeout(fn, ms) }),
+  clearTimeout: (handle) => clearTimeout(handle.id as NodeJS.Timeout),
+};
+
+/** A manual clock for tests: time only moves when `tick` is called. */
+export class TestClock implements Clock {
+  private current: number;
+  private nextId = 1;
+  private timers = new Map<number, { at: number; fn: () => void }>();
+
+  constructor(startMs = Date.UTC(2026, 1, 1, 12, 0, 0)) {
+    this.current = startMs;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.current + Math.max(0, ms), fn });
+    return { id };
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    this.timers.delete(handle.id as number);
+  }
+
+  /** Advances time by `ms`, firing due timers in order. */
+  tick(ms: number): void {
+    const target = this.current + ms;
+    for (;;) {
+      let dueId: number | undefined;
+      let dueAt = Infinity;
+      for (const [id, t] of this.timers) {
+        if (t.at <= target && t.at < dueAt) {
+          dueAt = t.at;
+          dueId = id;
+        }
+      }
+      if (dueId === undefined) break;
+      const timer = this.timers.get(dueId)!;
+      this.timers.delete(dueId);
+      this.current = timer.at;
+      timer.fn();
+    }
+    this.current = target;
+  }
+}

@@ -1,0 +1,79 @@
+/** Controlling groups: pause, resume, retry failed runs, cancel. Each is one locked state update. */
+import type { Group } from '../contracts/group.js';
+import type { Job } from '../contracts/queue.js';
+import type { Clock } from '../infra/clock.js';
+import { MissingFilesError } from '../infra/errors.js';
+import { cancelGroupJobs, retryFailedJobs } from '../queue/jobs.js';
+import type { WorkspacePaths } from '../workspace/paths.js';
+import { type StateTx, updateState } from '../workspace/store.js';
+import { assertSafeId } from './ids.js';
+
+async function requireGroup(tx: StateTx, groupId: string): Promise<Group> {
+  const group = await tx.getGroup(groupId);
+  if (!group) throw new MissingFilesError(`Group not found: ${groupId}`);
+  return group;
+}
+
+export interface PauseOutcome {
+  group: Group;
+  /** False when the group already was in the asked state. */
+  changed: boolean;
+}
+
+/** Pauses or resumes a group: while paused the daemon starts nothing from it. */
+export async function setGroupPaused(
+  ws: WorkspacePaths,
+  clock: Clock,
+  groupId: string,
+  paused: boolean,
+): Promise<PauseOutcome> {
+  assertSafeId('group id', groupId);
+  return updateState(ws, clock, async (tx) => {
+    const group = await requireGroup(tx, groupId);
+    const changed = group.paused !== paused;
+    group.paused = paused;
+    if (changed) tx.putGroup(group);
+    return { group, changed };
+  });
+}
+
+export interface RetryOutcome {
+  group: Group;
+  jobs: Job[];
+}
+
+/** One new job per failed run of the group (attempt + 1); never duplicates a queued or running job. */
+export async function retryFailed(ws: WorkspacePaths, clock: Clock, groupId: string): Promise<RetryOutcome> {
+  assertSafeId('group id', groupId);
+  return updateState(ws, clock, async (tx) => {
+    const group = await requireGroup(tx, groupId);
+    const jobs = retryFailedJobs(tx.queue, groupId, () => tx.newJobId(), tx.now);
+    if (jobs.length > 0) {
+      group.execution.cancelled = false;
+      tx.putGroup(group);
+    }
+    return { group, jobs };
+  });
+}
+
+export interface CancelGroupOutcome {
+  group: Group;
+  /** Queued jobs canceled at once. */
+  canceled: Job[];
+  /** Running jobs flagged for the daemon to stop. */
+  flagged: Job[];
+}
+
+/** Cancels a group's queued jobs at once and flags its running jobs for the daemon to stop. */
+export async function cancelGroup(ws: WorkspacePaths, clock: Clock, groupId: string): Promise<CancelGroupOutcome> {
+  assertSafeId('group id', groupId);
+  return updateState(ws, clock, async (tx) => {
+    const group = await requireGroup(tx, groupId);
+    const { canceled, flagged } = cancelGroupJobs(tx.queue, groupId, tx.now);
+    // Runs never enqueued (pending) are cancelled too: nothing of the group is left to run.
+    for (const run of group.runs) if (run.status === 'pending') run.status = 'canceled';
+    group.execution.cancelled = true;
+    tx.putGroup(group);
+    return { group, canceled, flagged };
+  });
+}

@@ -1,0 +1,127 @@
+/** Putting work into the queue: one run, or a whole sweep written with one queue update. */
+import { stat } from 'node:fs/promises';
+import type { SweepPlan } from '../contracts/plan.js';
+import type { Job } from '../contracts/queue.js';
+import type { Clock } from '../infra/clock.js';
+import { MissingFilesError, OperationFailedError, UsageError } from '../infra/errors.js';
+import { randomHex } from '../infra/random.js';
+import { formatTimestamp } from '../infra/time.js';
+import { newGroupRecord } from '../queue/group-record.js';
+import { formatGroupId, formatSweepRunId } from '../queue/ids.js';
+import { activeJobOf, makeJob } from '../queue/jobs.js';
+import { expandPlan } from '../queue/sweep-expansion.js';
+import { CREATED_BY } from '../version.js';
+import { parseDocument } from '../contracts/index.js';
+import { readTextIfExists } from '../workspace/json-file.js';
+import { displayPath, groupDir, requestFile, runDir, type WorkspacePaths } from '../workspace/paths.js';
+import { updateState, writeGroupFile, writeRunRequests } from '../workspace/store.js';
+import { assertSafeId } from './ids.js';
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export interface EnqueueRunOptions {
+  runId: string;
+  groupId?: string | undefined;
+  priority?: number | undefined;
+}
+
+/** Queues one existing run (`.ml/runs/<run-id>/request.json`). Refuses a run already queued or running. */
+export async function enqueueRun(ws: WorkspacePaths, clock: Clock, options: EnqueueRunOptions): Promise<Job> {
+  const runId = assertSafeId('run id', options.runId);
+  const groupId = options.groupId === undefined ? null : assertSafeId('group id', options.groupId);
+  const dir = runDir(ws, runId);
+  if (!(await isDirectory(dir))) throw new MissingFilesError(`Run directory not found: ${displayPath(ws, dir)}`);
+  const file = requestFile(ws, runId);
+  const text = await readTextIfExists(file);
+  if (text === undefined) throw new MissingFilesError(`Request not found: ${displayPath(ws, file)}`);
+  const parsed = parseDocument('request', text);
+  if (!parsed.ok) {
+    throw new UsageError(`${displayPath(ws, file)} is not a valid request: ${parsed.problems[0]}`, parsed.problems.slice(1));
+  }
+  const request = parsed.value;
+
+  return updateState(ws, clock, (tx) => {
+    const active = activeJobOf(tx.queue, runId);
+    if (active) {
+      throw new OperationFailedError(`Run ${runId} is already ${active.state} (job ${active.job_id}); not enqueued again`);
+    }
+    const previous = tx.queue.jobs.filter((j) => j.run_id === runId).map((j) => j.attempt);
+    const job = makeJob({
+      jobId: tx.newJobId(),
+      runId,
+      groupId,
+      priority: options.priority ?? 0,
+      requiresGpu: request.device.type === 'gpu',
+      attempt: previous.length === 0 ? 1 : Math.max(...previous) + 1,
+      createdAt: tx.now,
+    });
+    tx.queue.jobs.push(job);
+    return job;
+  });
+}
+
+export interface EnqueueSweepOptions {
+  priority?: number | undefined;
+}
+
+export interface EnqueuedSweep {
+  groupId: string;
+  runIds: string[];
+  jobs: Job[];
+}
+
+/**
+ * Expands a plan and queues all its runs: run folders and the plan copy first (invisible until
+ * queued), then one locked update that adds the group record and every job at once.
+ */
+export async function enqueueSweep(
+  ws: WorkspacePaths,
+  clock: Clock,
+  plan: SweepPlan,
+  planDoc: Record<string, unknown>,
+  options: EnqueueSweepOptions = {},
+): Promise<EnqueuedSweep> {
+  let groupId = formatGroupId(clock.now(), randomHex());
+  while (await isDirectory(groupDir(ws, groupId))) groupId = formatGroupId(clock.now(), randomHex());
+  const createdAt = formatTimestamp(clock.now());
+  const expanded = expandPlan(plan, { groupId, createdAt, createdBy: CREATED_BY });
+  const runs = expanded.map((run, i) => ({ ...run, runId: formatSweepRunId(groupId, i, expanded.length) }));
+
+  await writeRunRequests(ws, runs);
+  await writeGroupFile(ws, groupId, 'plan.json', { ...planDoc, workspace: ws.root });
+
+  const jobs = await updateState(ws, clock, (tx) => {
+    tx.putGroup(
+      newGroupRecord({
+        groupId,
+        name: plan.group.name,
+        notes: plan.group.notes ?? null,
+        createdAt,
+        createdBy: CREATED_BY,
+        maxParallel: plan.execution.max_parallel,
+        planRef: 'plan.json',
+        runs: runs.map((r) => ({ runId: r.runId, overrides: r.overrides })),
+      }),
+    );
+    const added = runs.map((r) =>
+      makeJob({
+        jobId: tx.newJobId(),
+        runId: r.runId,
+        groupId,
+        priority: options.priority ?? 0,
+        requiresGpu: r.request.device.type === 'gpu',
+        attempt: 1,
+        createdAt: tx.now,
+      }),
+    );
+    tx.queue.jobs.push(...added);
+    return added;
+  });
+  return { groupId, runIds: runs.map((r) => r.runId), jobs };
+}

@@ -1,0 +1,145 @@
+/**
+ * The status snapshot behind `queue-status --json`, `groups --json` and the dashboard's
+ * `GET /api/status`: one shape, computed in one place.
+ */
+import type { Group } from '../contracts/group.js';
+import type { Job, JobState } from '../contracts/queue.js';
+import type { Clock } from '../infra/clock.js';
+import { assessDaemon, type DaemonHealth } from '../queue/daemon-health.js';
+import { countByState } from '../queue/jobs.js';
+import type { WorkspacePaths } from '../workspace/paths.js';
+import { listGroups, readDaemonStatus, readQueue } from '../workspace/store.js';
+
+export interface GroupProgress {
+  group_id: string;
+  name: string;
+  status: Group['status'];
+  paused: boolean;
+  created_at: string;
+  total: number;
+  pending: number;
+  queued: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  canceled: number;
+  /** Finished runs (succeeded + failed + canceled). */
+  done: number;
+  /** done / total, 0..1. */
+  progress: number;
+  best_run_id: string | null;
+  best_primary_metric: number | null;
+}
+
+export interface RunningJob {
+  job_id: string;
+  run_id: string;
+  group_id: string | null;
+  attempt: number;
+  requires_gpu: boolean;
+  gpu_device: number | null;
+  pid: number | null;
+  started_at: string | null;
+  cancel_requested: boolean;
+}
+
+export interface StatusSnapshot {
+  workspace: string;
+  generated_at_ms: number;
+  daemon: {
+    health: DaemonHealth;
+    healthy: boolean;
+    pid: number | null;
+    state: string | null;
+    started_at: string | null;
+    last_heartbeat: string | null;
+    heartbeat_age_s: number | null;
+  };
+  limits: { max_parallel: number; gpu_slots: number };
+  /** Every job holds one of `max_parallel` slots; a GPU job also holds one of `gpu_slots`. */
+  slots: { cpu: { used: number; limit: number }; gpu: { used: number; limit: number } };
+  jobs: Record<JobState, number> & { total: number; waiting_for_gpu: number };
+  last_served_group: string | null;
+  paused_groups: string[];
+  groups: GroupProgress[];
+  running: RunningJob[];
+}
+
+export function groupProgress(group: Group): GroupProgress {
+  const by = (s: string): number => group.runs.filter((r) => r.status === s).length;
+  const total = group.runs.length;
+  const succeeded = by('succeeded');
+  const failed = by('failed');
+  const canceled = by('canceled');
+  const done = succeeded + failed + canceled;
+  return {
+    group_id: group.group_id,
+    name: group.name,
+    status: group.status,
+    paused: group.paused,
+    created_at: group.created_at,
+    total,
+    pending: by('pending'),
+    queued: by('queued'),
+    running: by('running'),
+    succeeded,
+    failed,
+    canceled,
+    done,
+    progress: total === 0 ? 1 : done / total,
+    best_run_id: group.summary.best_run_id ?? null,
+    best_primary_metric: group.summary.best_primary_metric ?? null,
+  };
+}
+
+const runningView = (j: Job): RunningJob => ({
+  job_id: j.job_id,
+  run_id: j.run_id,
+  group_id: j.group_id,
+  attempt: j.attempt,
+  requires_gpu: j.requires_gpu,
+  gpu_device: j.gpu_device ?? null,
+  pid: j.pid ?? null,
+  started_at: j.started_at ?? null,
+  cancel_requested: j.cancel_requested === true,
+});
+
+export async function collectStatus(ws: WorkspacePaths, clock: Clock): Promise<StatusSnapshot> {
+  const [queue, daemonStatus, groups] = await Promise.all([readQueue(ws), readDaemonStatus(ws), listGroups(ws)]);
+  const nowMs = clock.now();
+  const daemon = assessDaemon(daemonStatus, nowMs);
+  const live = daemon.health === 'healthy' || daemon.health === 'stopping';
+  const limits = {
+    max_parallel: live && daemonStatus ? daemonStatus.max_parallel : queue.max_parallel,
+    gpu_slots: live && daemonStatus ? daemonStatus.gpu_slots : queue.gpu_slots,
+  };
+  const counts = countByState(queue.jobs);
+  const running = queue.jobs.filter((j) => j.state === 'running');
+  return {
+    workspace: ws.root,
+    generated_at_ms: nowMs,
+    daemon: {
+      health: daemon.health,
+      healthy: daemon.healthy,
+      pid: daemonStatus?.pid ?? null,
+      state: daemonStatus?.state ?? null,
+      started_at: daemonStatus?.started_at ?? null,
+      last_heartbeat: daemonStatus?.last_heartbeat ?? null,
+      heartbeat_age_s: daemon.heartbeatAgeS,
+    },
+    limits,
+    slots: {
+      cpu: { used: running.length, limit: limits.max_parallel },
+      gpu: { used: running.filter((j) => j.requires_gpu).length, limit: limits.gpu_slots },
+    },
+    jobs: {
+      ...counts,
+      total: queue.jobs.length,
+      waiting_for_gpu: queue.jobs.filter((j) => j.state === 'queued' && j.requires_gpu).length,
+    },
+    last_served_group: queue.last_served_group ?? null,
+    paused_groups: groups.filter((g) => g.paused).map((g) => g.group_id),
+    groups: groups.map(groupProgress),
+    running: running.map(runningView),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The workspace state lock: one inter-process lock held across every read-modify-write of
+ * queue.json and group.json, by the CLI and the daemon alike (proper-lockfile: an atomic mkdir,
+ * refreshed while held, taken over when its holder stopped refreshing it for `STALE_MS`).
+ */
+import { mkdir } from 'node:fs/promises';
+import lockfile from 'proper-lockfile';
+import { OperationFailedError } from '../infra/errors.js';
+import type { WorkspacePaths } from './paths.js';
+
+/** A lock not refreshed for this long (ms) is considered abandoned by a dead process. */
+const STALE_MS = 5_000;
+/** How often (ms) a holder refreshes the lock. */
+const UPDATE_MS = 1_000;
+
+export async function withStateLock<T>(ws: WorkspacePaths, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
+  await mkdir(ws.queueDir, { recursive: true });
+  let compromised: Error | undefined;
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(ws.queueDir, {
+      lockfilePath: ws.stateLock,
+      realpath: false,
+      stale: STALE_MS,
+      update: UPDATE_MS,
+      // Up to ~30 s of waiting: enough for many writers queueing behind each other.
+      retries: { retries: 400, factor: 1.3, minTimeout: 2, maxTimeout: 100, randomize: true },
+      onCompromised: (err) => {
+        compromised = err;
+      },
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') {
+      throw new OperationFailedError(
+        'Timed out waiting for the workspace lock .runforge/queue/state.lock (another RunForge process holds it)',
+      );
+    }
+    throw err;
+  }
+  const assertHeld = (): void => {
+    if (compromised) {
+      throw new OperationFailedError(`Lost the workspace lock before writing (${compromised.message}); nothing was written`);
+    }
+  };
+  try {
+    return await fn(assertHeld);
+  } finally {
+    await release().catch(() => undefined);
+  }
+}

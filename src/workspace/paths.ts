@@ -1,0 +1,53 @@
+/** Where everything lives inside a workspace (SPEC §1). Pure path arithmetic, no I/O. */
+import path from 'node:path';
+
+export interface WorkspacePaths {
+  /** Absolute workspace folder. */
+  readonly root: string;
+  readonly runsDir: string;
+  readonly stateDir: string;
+  readonly queueDir: string;
+  readonly queueFile: string;
+  readonly daemonFile: string;
+  readonly daemonLock: string;
+  readonly daemonLog: string;
+  /** The inter-process lock (a directory, made by proper-lockfile) guarding queue.json and every group.json. */
+  readonly stateLock: string;
+  readonly groupsDir: string;
+}
+
+export function workspacePaths(root: string): WorkspacePaths {
+  const abs = path.resolve(root);
+  const stateDir = path.join(abs, '.runforge');
+  const queueDir = path.join(stateDir, 'queue');
+  return {
+    root: abs,
+    runsDir: path.join(abs, '.ml', 'runs'),
+    stateDir,
+    queueDir,
+    queueFile: path.join(queueDir, 'queue.json'),
+    daemonFile: path.join(queueDir, 'daemon.json'),
+    daemonLock: path.join(queueDir, 'daemon.lock'),
+    daemonLog: path.join(queueDir, 'daemon.log'),
+    stateLock: path.join(queueDir, 'state.lock'),
+    groupsDir: path.join(stateDir, 'groups'),
+  };
+}
+
+export const runDir = (ws: WorkspacePaths, runId: string): string => path.join(ws.runsDir, runId);
+export const requestFile = (ws: WorkspacePaths, runId: string): string => path.join(ws.runsDir, runId, 'request.json');
+export const resultFile = (ws: WorkspacePaths, runId: string): string => path.join(ws.runsDir, runId, 'result.json');
+export const groupDir = (ws: WorkspacePaths, groupId: string): string => path.join(ws.groupsDir, groupId);
+export const groupFile = (ws: WorkspacePaths, groupId: string): string => path.join(ws.groupsDir, groupId, 'group.json');
+export const groupPlanFile = (ws: WorkspacePaths, groupId: string): string => path.join(ws.groupsDir, groupId, 'plan.json');
+
+/** Workspace-relative path with forward slashes, as files record paths (`result_ref`). */
+export function toWorkspaceRef(ws: WorkspacePaths, absolute: string): string {
+  return path.relative(ws.root, absolute).split(path.sep).join('/');
+}
+
+/** A path shown to users: workspace-relative when inside the workspace. */
+export function displayPath(ws: WorkspacePaths, absolute: string): string {
+  const rel = path.relative(ws.root, absolute);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? absolute : rel;
+}

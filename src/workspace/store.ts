@@ -1,0 +1,181 @@
+/**
+ * The workspace store: the only code that reads and writes RunForge's state files.
+ *
+ * - Reads validate every file; a corrupt file is an error naming it, never "empty".
+ * - `updateState` is the one read-modify-write path for queue.json and group.json: it holds the
+ *   workspace lock for the whole cycle, re-reads the files under it, lets the caller change the queue,
+ *   brings every group whose jobs changed back into agreement with the queue, and writes atomically
+ *   (queue first: it is the source of truth, groups are derived from it).
+ */
+import { mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { DaemonStatus } from '../contracts/daemon.js';
+import type { Group } from '../contracts/group.js';
+import { SAFE_ID_PATTERN } from '../contracts/common.js';
+import { emptyQueue, type Job, type Queue } from '../contracts/queue.js';
+import type { RunRequest } from '../contracts/request.js';
+import type { RunResult } from '../contracts/result.js';
+import type { Clock } from '../infra/clock.js';
+import { randomHex } from '../infra/random.js';
+import { formatTimestamp } from '../infra/time.js';
+import { newGroupRecord, syncGroupWithQueue } from '../queue/group-record.js';
+import { formatJobId, uniqueId } from '../queue/ids.js';
+import type { PrimaryMetric } from '../queue/primary-metric.js';
+import { CREATED_BY } from '../version.js';
+import { readDocument, serialize, writeJsonAtomic } from './json-file.js';
+import { withStateLock } from './lock.js';
+import {
+  displayPath,
+  groupDir,
+  groupFile,
+  requestFile,
+  resultFile,
+  runDir,
+  toWorkspaceRef,
+  type WorkspacePaths,
+} from './paths.js';
+
+export async function readQueue(ws: WorkspacePaths): Promise<Queue> {
+  return (await readDocument('queue', ws.queueFile, displayPath(ws, ws.queueFile))) ?? emptyQueue();
+}
+
+export async function readGroup(ws: WorkspacePaths, groupId: string): Promise<Group | undefined> {
+  const file = groupFile(ws, groupId);
+  return readDocument('group', file, displayPath(ws, file));
+}
+
+/** Every group of the workspace, oldest first. */
+export async function listGroups(ws: WorkspacePaths): Promise<Group[]> {
+  let names: string[];
+  try {
+    names = await readdir(ws.groupsDir);
+  } catch {
+    return [];
+  }
+  const groups: Group[] = [];
+  for (const name of names.filter((n) => SAFE_ID_PATTERN.test(n))) {
+    const group = await readGroup(ws, name);
+    if (group) groups.push(group);
+  }
+  return groups.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.group_id.localeCompare(b.group_id));
+}
+
+export async function readDaemonStatus(ws: WorkspacePaths): Promise<DaemonStatus | undefined> {
+  return readDocument('daemon', ws.daemonFile, displayPath(ws, ws.daemonFile));
+}
+
+export async function readRequest(ws: WorkspacePaths, runId: string): Promise<RunRequest | undefined> {
+  const file = requestFile(ws, runId);
+  return readDocument('request', file, displayPath(ws, file));
+}
+
+export async function readResult(ws: WorkspacePaths, runId: string): Promise<RunResult | undefined> {
+  const file = resultFile(ws, runId);
+  return readDocument('result', file, displayPath(ws, file));
+}
+
+/** Creates run folders with their request.json (new runs of a sweep). */
+export async function writeRunRequests(
+  ws: WorkspacePaths,
+  runs: readonly { runId: string; request: RunRequest }[],
+): Promise<void> {
+  for (const { runId, request } of runs) {
+    await mkdir(runDir(ws, runId), { recursive: true });
+    await writeJsonAtomic(requestFile(ws, runId), request);
+  }
+}
+
+/** Writes a file into a group's folder (the plan copy), creating the folder. */
+export async function writeGroupFile(ws: WorkspacePaths, groupId: string, name: string, doc: unknown): Promise<void> {
+  await mkdir(groupDir(ws, groupId), { recursive: true });
+  await writeJsonAtomic(path.join(groupDir(ws, groupId), name), doc);
+}
+
+/** What a state update may do; everything else about the files is the store's business. */
+export interface StateTx {
+  /** The queue as it is on disk now (under the lock); change it in place. */
+  readonly queue: Queue;
+  /** The time of this update, as written into timestamps. */
+  readonly now: string;
+  readonly nowMs: number;
+  /** A job id that is in no job of the queue. */
+  newJobId(): string;
+  /** The group record on disk now (validated), or undefined. */
+  getGroup(groupId: string): Promise<Group | undefined>;
+  /** Stores a new or changed group record; it is synced with the queue before writing. */
+  putGroup(group: Group): void;
+  /** Marks a group for syncing and rewriting even if none of its jobs changed. */
+  touchGroup(groupId: string): void;
+  /** Records the primary metric of a finished run for its group's summary. */
+  recordMetric(runId: string, metric: PrimaryMetric | null): void;
+}
+
+const jobFingerprint = (j: Job): string => `${j.state}|${j.cancel_requested ? 1 : 0}|${j.attempt}`;
+
+/**
+ * The one read-modify-write of queue.json and group.json. `fn` runs under the workspace lock with
+ * freshly read files; if it throws, nothing is written.
+ */
+export async function updateState<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateTx) => T | Promise<T>): Promise<T> {
+  return withStateLock(ws, async (assertHeld) => {
+    const queue = await readQueue(ws);
+    const before = new Map(queue.jobs.map((j) => [j.job_id, jobFingerprint(j)]));
+    const beforeText = serialize(queue);
+    const takenIds = new Set(queue.jobs.map((j) => j.job_id));
+    const nowMs = clock.now();
+    const groups = new Map<string, Group | undefined>();
+    const touched = new Set<string>();
+    const metrics = new Map<string, PrimaryMetric | null>();
+
+    const tx: StateTx = {
+      queue,
+      now: formatTimestamp(nowMs),
+      nowMs,
+      newJobId: () => uniqueId(() => formatJobId(clock.now(), randomHex()), takenIds),
+      getGroup: async (groupId) => {
+        if (!groups.has(groupId)) groups.set(groupId, await readGroup(ws, groupId));
+        return groups.get(groupId);
+      },
+      putGroup: (group) => {
+        groups.set(group.group_id, group);
+        touched.add(group.group_id);
+      },
+      touchGroup: (groupId) => touched.add(groupId),
+      recordMetric: (runId, metric) => metrics.set(runId, metric),
+    };
+    const result = await fn(tx);
+
+    for (const job of queue.jobs) {
+      if (job.group_id && before.get(job.job_id) !== jobFingerprint(job)) touched.add(job.group_id);
+    }
+    const toWrite: Group[] = [];
+    for (const groupId of touched) {
+      const group =
+        (await tx.getGroup(groupId)) ??
+        newGroupRecord({
+          groupId,
+          name: groupId,
+          notes: null,
+          createdAt: tx.now,
+          createdBy: CREATED_BY,
+          maxParallel: queue.max_parallel,
+          planRef: null,
+          runs: [],
+        });
+      syncGroupWithQueue(group, queue.jobs, {
+        now: tx.now,
+        metrics,
+        resultRef: (runId) => toWorkspaceRef(ws, resultFile(ws, runId)),
+      });
+      toWrite.push(group);
+    }
+
+    assertHeld();
+    if (serialize(queue) !== beforeText) await writeJsonAtomic(ws.queueFile, queue);
+    for (const group of toWrite) {
+      await mkdir(groupDir(ws, group.group_id), { recursive: true });
+      await writeJsonAtomic(groupFile(ws, group.group_id), group);
+    }
+    return result;
+  });
+}
