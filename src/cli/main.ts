@@ -9,11 +9,6 @@ async function main(argv: string[]): Promise<number> {
   const program = buildProgram(async (code) => {
     exitCode = await code;
   });
-  program.exitOverride();
-  program.configureOutput({
-    writeErr: (text) => process.stderr.write(text),
-    outputError: (text, write) => write(text),
-  });
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -16,7 +16,13 @@ export function buildProgram(run: Run): Command {
     .description('Local-first run queue for machine-learning training')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ sortSubcommands: false });
+    .configureHelp({ sortSubcommands: false })
+    // Errors are turned into exit codes in one place (errors.ts), for every subcommand too.
+    .exitOverride()
+    .configureOutput({
+      writeErr: (text) => process.stderr.write(text),
+      outputError: (text, write) => write(text),
+    });
 
   program
     .command('validate')

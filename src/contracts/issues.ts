@@ -22,7 +22,11 @@ function typeName(value: unknown): string {
   return typeof value;
 }
 
+/** zod's own wording starts like this; any other message was written by our schemas and is kept. */
+const ZOD_DEFAULT = /^(Invalid|Too (small|big)|Expected|Unrecognized)/;
+
 function describe(issue: Issue): string {
+  if (!ZOD_DEFAULT.test(issue.message)) return issue.message;
   switch (issue.code) {
     case 'invalid_type': {
       if (issue.input === undefined) return 'is required';
@@ -30,6 +34,7 @@ function describe(issue: Issue): string {
       return `must be ${expected} (got ${typeName(issue.input)})`;
     }
     case 'invalid_value': {
+      if (issue.input === undefined) return 'is required';
       const values = issue.values.map((v) => JSON.stringify(v));
       return values.length === 1 ? `must be ${values[0]}` : `must be one of ${values.join(', ')}`;
     }
@@ -48,7 +53,7 @@ function describe(issue: Issue): string {
       return `must be at most ${issue.maximum} long`;
     }
     case 'invalid_format':
-      return issue.message.startsWith('must') ? issue.message : `has an invalid format (${issue.format})`;
+      return `has an invalid format (${issue.format})`;
     default:
       return issue.message;
   }
