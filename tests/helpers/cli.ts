@@ -26,7 +26,7 @@ export async function runCli(args: readonly string[], options: { cwd?: string; e
     code: result.exitCode ?? -1,
     stdout,
     stderr: String(result.stderr ?? ''),
-    lines: stdout === '' ? [] : stdout.split('\n'),
+    lines: stdout === '' ? [] : stdout.replace(/\n$/, '').split('\n'),
   };
 }
 
