@@ -16,7 +16,7 @@ export function parseIntFlag(flag: string, value: string, min = Number.MIN_SAFE_
 /** The workspace folder: must exist and be a directory. */
 export function resolveWorkspace(dir: string | undefined): WorkspacePaths {
   const abs = path.resolve(dir ?? process.cwd());
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(abs).isDirectory();
   } catch {

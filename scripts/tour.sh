@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# A short tour of the queue on a throw-away workspace: enqueue a sweep (CPU and GPU runs), look at the
+# queue, pause, retry, cancel. Set RUNFORGE_TOUR_DIR to keep the workspace somewhere.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+rf() { echo "\$ runforge $*"; local status=0; node "$repo/dist/cli/main.js" "$@" || status=$?; echo; return $status; }
+
+ws="${RUNFORGE_TOUR_DIR:-$(mktemp -d -t runforge-tour-XXXXXX)}"
+mkdir -p "$ws/data"
+cd "$ws"
+cat > plan.json <<JSON
+{
+  "version": 1,
+  "kind": "sweep_plan",
+  "created_at": "$(date -Iseconds)",
+  "created_by": "tour@1",
+  "workspace": "$ws",
+  "group": { "name": "tour: C x device", "notes": "made by scripts/tour.sh" },
+  "base_request": {
+    "version": 1,
+    "preset": "balanced",
+    "dataset": { "path": "data/train.csv", "label_column": "target" },
+    "model": { "family": "logistic_regression", "hyperparameters": {} },
+    "device": { "type": "cpu" },
+    "created_at": "$(date -Iseconds)",
+    "created_by": "tour@1"
+  },
+  "strategy": {
+    "type": "grid",
+    "parameters": [
+      { "path": "model.hyperparameters.C", "values": [0.1, 1, 10] },
+      { "path": "device.type", "values": ["cpu", "gpu"] }
+    ]
+  },
+  "execution": { "max_parallel": 2, "fail_fast": false, "stop_on_cancel": true }
+}
+JSON
+
+echo "Workspace: $ws"
+echo
+rf validate plan.json
+rf enqueue-sweep --plan plan.json
+gid=$(ls .runforge/groups | head -n 1)
+rf queue-status
+rf pause-group --group-id "$gid"
+rf groups
+rf resume-group --group-id "$gid"
+rf cancel-group --group-id "$gid"
+rf queue-status
+echo "Broken input gets one clear line and changes nothing:"
+echo '{"version": 1, "kind": "sweep_plan"' > broken.json
+rf enqueue-sweep --plan broken.json || echo "(exit $?)"
