@@ -33,6 +33,17 @@ export function buildProgram(run: Run): Command {
     .action((file: string, opts) => run(import('./commands/validate.js').then((m) => m.validateCommand(file, opts))));
 
   program
+    .command('run')
+    .description('execute one run in the foreground (the daemon runs every job this way)')
+    .requiredOption('--run-dir <dir>', 'the run folder (.ml/runs/<run-id>) holding request.json')
+    .option('-w, --workspace <dir>', 'workspace folder (default: the one the run folder is in, else the current folder)')
+    .option('--dry-run', 'check request, dataset and label column, train nothing')
+    .option('--max-rows <n>', 'train on at most this many rows of the dataset')
+    .option('--job-id <id>', 'the queue job this run executes (set by the daemon)')
+    .option('--quiet', 'write logs.txt only, print nothing')
+    .action((opts) => run(import('./commands/run.js').then((m) => m.runCommand(opts))));
+
+  program
     .command('enqueue-run')
     .description('queue one run (.ml/runs/<run-id>/request.json) for the daemon')
     .requiredOption('--run-id <id>', 'the run folder under .ml/runs/')

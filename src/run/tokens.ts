@@ -10,3 +10,16 @@ export const groupRunToken = (runId: string, index: number, total: number): stri
 export const groupRunDoneToken = (runId: string, status: string): string => `[RF:GROUP=RUN_DONE ${runId} status=${status}]`;
 export const groupCompleteToken = (groupId: string, s: { succeeded: number; failed: number; canceled: number }): string =>
   `[RF:GROUP=COMPLETE ${groupId} succeeded=${s.succeeded} failed=${s.failed} canceled=${s.canceled}]`;
+export type Stage = 'STARTING' | 'LOADING_DATASET' | 'TRAINING' | 'EVALUATING' | 'WRITING_ARTIFACTS' | 'COMPLETED' | 'FAILED';
+
+export const stageToken = (stage: Stage): string => `[RF:STAGE=${stage}]`;
+export const deviceToken = (device: { type: 'cpu' | 'gpu'; gpu_reason?: string | null }): string =>
+  device.type === 'gpu' ? '[RF:DEVICE=GPU]' : device.gpu_reason ? `[RF:DEVICE=CPU gpu_reason=${device.gpu_reason}]` : '[RF:DEVICE=CPU]';
+
+export const daemonStartedToken = (pid: number, maxParallel: number, gpuSlots: number): string =>
+  `[RF:DAEMON=STARTED pid=${pid} max_parallel=${maxParallel} gpu_slots=${gpuSlots}]`;
+export const daemonStoppedToken = (pid: number): string => `[RF:DAEMON=STOPPED pid=${pid}]`;
+export const jobStartedToken = (jobId: string, runId: string, gpu: boolean): string =>
+  `[RF:QUEUE=JOB_STARTED ${jobId} run_id=${runId}${gpu ? ' gpu=true' : ''}]`;
+export const jobDoneToken = (jobId: string, runId: string, state: string): string =>
+  `[RF:QUEUE=JOB_DONE ${jobId} run_id=${runId} status=${state}]`;

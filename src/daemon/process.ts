@@ -1,0 +1,185 @@
+/**
+ * Process supervision: start a job detached in its own process group with its output going to a
+ * file, identify a process across a daemon restart (PID + start time), and terminate a whole process
+ * group (SIGTERM, wait, SIGKILL). Every signal RunForge sends goes through `terminateProcessGroup`.
+ */
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { execa } from 'execa';
+import type { Clock } from '../infra/clock.js';
+
+export interface ChildOutcome {
+  exitCode: number | null;
+  signal: string | null;
+}
+
+export interface DetachedProcess {
+  pid: number;
+  /** Process group id: the job leads its own group. */
+  pgid: number;
+  /** The OS's start time of `pid`, to tell it from a later process that reuses the PID. */
+  startTime: string | null;
+  /** Settles when the process exits (only for processes this daemon started). */
+  exited: Promise<ChildOutcome>;
+}
+
+export interface SpawnOptions {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** File that receives stdout and stderr (appended). */
+  outputFile: string;
+}
+
+/** Starts `file args` detached, in a new process group, output appended to a file (not a pipe). */
+export function spawnDetached(file: string, args: readonly string[], options: SpawnOptions): DetachedProcess {
+  const fd = openSync(options.outputFile, 'a');
+  try {
+    const child = execa(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      extendEnv: false,
+      detached: true,
+      cleanup: false,
+      reject: false,
+      buffer: false,
+      // A file descriptor, not a pipe: the job keeps writing its output if the daemon dies.
+      // (execa's types only accept literal descriptor numbers, hence the cast.)
+      stdio: ['ignore', fd as 3, fd as 3],
+    });
+    const pid = child.pid;
+    if (pid === undefined) {
+      // Spawning failed (e.g. ENOENT); execa reports it through the promise.
+      return {
+        pid: 0,
+        pgid: 0,
+        startTime: null,
+        exited: child.then((r) => ({ exitCode: r.exitCode ?? null, signal: r.signal ?? null })),
+      };
+    }
+    child.unref();
+    return {
+      pid,
+      pgid: pid,
+      startTime: processStartTime(pid),
+      exited: child.then(
+        (r) => ({ exitCode: r.exitCode ?? null, signal: r.signal ?? null }),
+        () => ({ exitCode: null, signal: null }),
+      ),
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The start time of a process as an opaque string (`linux:<ticks since boot>`), or null if unknown. */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = fields[19]; // field 22 of the whole line
+    return ticks ? `linux:${ticks}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Process state letter from /proc (R, S, Z…), or null when unknown. */
+function processState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** True if a process with this PID exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return processState(pid) !== 'Z';
+}
+
+/** True if `pid` is alive and is the same process that was started at `startTime` (when known). */
+export function isSameProcess(pid: number, startTime: string | null | undefined): boolean {
+  if (!isAlive(pid)) return false;
+  if (!startTime) return true;
+  const now = processStartTime(pid);
+  return now === null || now === startTime;
+}
+
+/** The command line of a process (argv), or null when it cannot be read. */
+export function processArgv(pid: number): string[] | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((s) => s !== '');
+  } catch {
+    return null;
+  }
+}
+
+/** True while any process of the group exists and is not a zombie. */
+export function isGroupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return true; // no /proc: trust kill(0)
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return false;
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+const sleep = (clock: Clock, ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(resolve, ms));
+
+export interface TerminationOutcome {
+  /** SIGKILL was needed after the grace period. */
+  forced: boolean;
+}
+
+/**
+ * Stops a whole process group: SIGTERM, wait up to `graceMs` for every member to exit, then SIGKILL.
+ * Resolves once no process of the group remains (grandchildren included).
+ */
+export async function terminateProcessGroup(pgid: number, graceMs: number, clock: Clock, pollMs = 50): Promise<TerminationOutcome> {
+  if (pgid <= 1) return { forced: false };
+  signalGroup(pgid, 'SIGTERM');
+  const deadline = clock.now() + graceMs;
+  while (clock.now() < deadline) {
+    if (!isGroupAlive(pgid)) return { forced: false };
+    await sleep(clock, pollMs);
+  }
+  if (!isGroupAlive(pgid)) return { forced: false };
+  signalGroup(pgid, 'SIGKILL');
+  for (let i = 0; i < 100 && isGroupAlive(pgid); i++) await sleep(clock, pollMs);
+  return { forced: true };
+}
+
+/** Resolves when a process that is not our child (an adopted job) has exited. */
+export async function waitForExit(pid: number, startTime: string | null | undefined, clock: Clock, pollMs = 250): Promise<void> {
+  while (isSameProcess(pid, startTime)) await sleep(clock, pollMs);
+}

@@ -1,0 +1,282 @@
+/**
+ * One run: request.json → device → training process → logs.txt/tokens → result.json. This is the
+ * one path for a run, used by `runforge run` by hand and by the daemon for every job. Whatever
+ * happens (bad request, missing dataset, crash, cancel), the run ends with a result.json.
+ */
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { parseDocument } from '../contracts/index.js';
+import { FAMILY_DEFAULTS, type RunRequest } from '../contracts/request.js';
+import type { ResultStatus, RunResult } from '../contracts/result.js';
+import type { Clock } from '../infra/clock.js';
+import { MissingFilesError } from '../infra/errors.js';
+import { formatUtcSeconds } from '../infra/time.js';
+import { primaryMetricOf } from '../queue/primary-metric.js';
+import { readTextIfExists, writeJsonAtomic } from '../workspace/json-file.js';
+import { displayPath, type WorkspacePaths } from '../workspace/paths.js';
+import { type DeviceDecision, decideDevice, deviceEnv } from './device.js';
+import { lastMetricValues } from './metrics.js';
+import { RunLog } from './run-log.js';
+import { deviceToken, stageToken } from './tokens.js';
+
+export interface RunOptions {
+  ws: WorkspacePaths;
+  runDir: string;
+  dryRun: boolean;
+  maxRows?: number | undefined;
+  /** The queue job this run executes, recorded in result.json so recovery can tell attempts apart. */
+  jobId?: string | undefined;
+  clock: Clock;
+  env: NodeJS.ProcessEnv;
+  /** Aborted on SIGINT/SIGTERM: the training process is stopped and the run ends `cancelled`. */
+  signal: AbortSignal;
+  /** Print each log line too (foreground). */
+  echo?: ((line: string) => void) | undefined;
+}
+
+export interface RunOutcome {
+  status: ResultStatus;
+  result: RunResult;
+}
+
+interface Attempt {
+  startedMs: number;
+  log: RunLog;
+  resultFile: string;
+}
+
+function errorResult(message: string, type: string): Pick<RunResult, 'error'> {
+  return { error: { message, type } };
+}
+
+async function listArtifacts(runDir: string): Promise<NonNullable<RunResult['artifacts']>> {
+  const dir = path.join(runDir, 'artifacts');
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const out: NonNullable<RunResult['artifacts']> = [];
+  for (const name of names.sort()) {
+    const s = await stat(path.join(dir, name)).catch(() => undefined);
+    if (!s?.isFile()) continue;
+    const type = /\.(pkl|pt|pth|joblib|onnx|bin)$/.test(name)
+      ? 'model'
+      : name.startsWith('metrics')
+        ? 'metrics'
+        : /encoder/.test(name)
+          ? 'encoder'
+          : /\.(ckpt)$/.test(name)
+            ? 'checkpoint'
+            : /\.(log|txt)$/.test(name)
+              ? 'log'
+              : 'other';
+    out.push({ path: `artifacts/${name}`, type, bytes: s.size });
+  }
+  return out;
+}
+
+/** The header of a CSV file (its first line), split on commas outside quotes. */
+async function csvHeader(file: string): Promise<string[]> {
+  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 64 * 1024 });
+  let text = '';
+  for await (const chunk of stream) {
+    text += chunk as string;
+    if (text.includes('\n') || text.length > 1_000_000) break;
+  }
+  stream.destroy();
+  const line = (text.split('\n')[0] ?? '').replace(/\r$/, '').replace(/^\uFEFF/, '');
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === '"') {
+      if (quoted && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else quoted = !quoted;
+    } else if (c === ',' && !quoted) {
+      cells.push(cell.trim());
+      cell = '';
+    } else cell += c;
+  }
+  cells.push(cell.trim());
+  return cells;
+}
+
+function effectiveConfig(request: RunRequest, device: DeviceDecision): Record<string, unknown> {
+  const family = request.model?.family;
+  return {
+    model: family
+      ? { family, hyperparameters: { ...FAMILY_DEFAULTS[family], ...(request.model?.hyperparameters ?? {}) } }
+      : null,
+    device,
+    preset: request.preset,
+    dataset: { path: request.dataset.path, label_column: request.dataset.label_column, test_size: 0.2 },
+    seed: request.seed ?? 42,
+    ...(request.command ? { command: request.command } : {}),
+  };
+}
+
+async function finish(
+  attempt: Attempt,
+  opts: RunOptions,
+  status: ResultStatus,
+  extra: Partial<RunResult>,
+): Promise<RunOutcome> {
+  const finishedMs = opts.clock.now();
+  const result: RunResult = {
+    version: 1,
+    status,
+    duration_ms: Math.max(0, finishedMs - attempt.startedMs),
+    started_at: formatUtcSeconds(attempt.startedMs),
+    finished_at: formatUtcSeconds(finishedMs),
+    ...(opts.jobId ? { job_id: opts.jobId } : {}),
+    ...extra,
+  };
+  if (result.summary?.metrics && !result.summary.primary_metric) {
+    const primary = primaryMetricOf(result);
+    result.summary = { ...result.summary, primary_metric: primary ? { ...primary } : null };
+  }
+  result.artifacts = extra.artifacts ?? (await listArtifacts(opts.runDir));
+  if (status === 'succeeded') attempt.log.token(stageToken('COMPLETED'));
+  else {
+    if (result.error) attempt.log.error(result.error.message);
+    attempt.log.token(stageToken('FAILED'));
+  }
+  await writeJsonAtomic(attempt.resultFile, result);
+  return { status, result };
+}
+
+/** Executes the run in `opts.runDir`. Throws only when there is no run folder to write a result into. */
+export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
+  const { ws, runDir } = opts;
+  if (!existsSync(runDir)) throw new MissingFilesError(`Run directory not found: ${displayPath(ws, runDir)}`);
+  const resultFile = path.join(runDir, 'result.json');
+  // A result.json left by an earlier attempt must not be mistaken for this attempt's.
+  await rm(resultFile, { force: true });
+  const attempt: Attempt = {
+    startedMs: opts.clock.now(),
+    log: new RunLog(path.join(runDir, 'logs.txt'), opts.clock, opts.echo),
+    resultFile,
+  };
+  const { log } = attempt;
+  log.token(stageToken('STARTING'));
+  log.info(`Run ${path.basename(runDir)}${opts.jobId ? ` (job ${opts.jobId})` : ''}${opts.dryRun ? ' (dry run)' : ''}`);
+
+  const requestPath = path.join(runDir, 'request.json');
+  const text = await readTextIfExists(requestPath);
+  if (text === undefined) {
+    return finish(attempt, opts, 'failed', errorResult(`Request not found: ${displayPath(ws, requestPath)}`, 'MissingFiles'));
+  }
+  const parsed = parseDocument('request', text);
+  if (!parsed.ok) {
+    return finish(
+      attempt,
+      opts,
+      'failed',
+      errorResult(`${displayPath(ws, requestPath)} is not a valid request: ${parsed.problems.join('; ')}`, 'InvalidRequest'),
+    );
+  }
+  const request = parsed.value;
+  const device = decideDevice(request, opts.env);
+  log.token(deviceToken(device));
+  const config = effectiveConfig(request, device);
+
+  if (opts.dryRun) return dryRun(attempt, opts, request, config);
+  if (request.command) return runCommand(attempt, opts, request, device, config);
+  return finish(
+    attempt,
+    opts,
+    'failed',
+    { ...errorResult('The built-in trainer is not part of this build yet; use a request with "command" or --dry-run', 'NotImplemented'), effective_config: config },
+  );
+}
+
+async function dryRun(attempt: Attempt, opts: RunOptions, request: RunRequest, config: Record<string, unknown>): Promise<RunOutcome> {
+  const { log } = attempt;
+  log.token(stageToken('LOADING_DATASET'));
+  if (!request.command) {
+    const dataset = path.resolve(opts.ws.root, request.dataset.path);
+    if (!existsSync(dataset)) {
+      return finish(attempt, opts, 'failed', { ...errorResult(`Dataset not found: ${request.dataset.path}`, 'MissingFiles'), effective_config: config });
+    }
+    const header = await csvHeader(dataset);
+    if (!header.includes(request.dataset.label_column)) {
+      return finish(attempt, opts, 'failed', {
+        ...errorResult(`Label column '${request.dataset.label_column}' not found in ${request.dataset.path} (columns: ${header.join(', ')})`, 'InvalidDataset'),
+        effective_config: config,
+      });
+    }
+    log.info(`Dataset ${request.dataset.path}: ${header.length} columns, label '${request.dataset.label_column}'`);
+  }
+  log.info('Dry run: request, dataset and hyperparameters are valid; nothing was trained');
+  return finish(attempt, opts, 'succeeded', {
+    summary: { metrics: { dry_run: 1.0 }, primary_metric: { name: 'dry_run', value: 1.0 } },
+    effective_config: { ...config, dry_run: true },
+  });
+}
+
+async function runCommand(
+  attempt: Attempt,
+  opts: RunOptions,
+  request: RunRequest,
+  device: DeviceDecision,
+  config: Record<string, unknown>,
+): Promise<RunOutcome> {
+  const { log } = attempt;
+  const [program, ...args] = request.command!;
+  await mkdir(path.join(opts.runDir, 'artifacts'), { recursive: true });
+  log.info(`Command: ${JSON.stringify(request.command)}`);
+  const child = execa(program!, args, {
+    cwd: opts.ws.root,
+    env: {
+      ...opts.env,
+      ...deviceEnv(device),
+      RUNFORGE_RUN_DIR: opts.runDir,
+      RUNFORGE_WORKSPACE: opts.ws.root,
+      RUNFORGE_SEED: String(request.seed ?? 42),
+      PYTHONUNBUFFERED: '1',
+    },
+    extendEnv: false,
+    reject: false,
+    buffer: false,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    // Same process group as this run: the daemon stops both with one signal to the group.
+    cleanup: false,
+    // A program that ignores SIGTERM is killed after this long.
+    forceKillAfterDelay: 10_000,
+  });
+  child.stdout?.setEncoding('utf8').on('data', (c: string) => log.output(c));
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => log.output(c));
+  let cancelled = false;
+  const onAbort = (): void => {
+    cancelled = true;
+    child.kill('SIGTERM');
+  };
+  opts.signal.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal.aborted) onAbort();
+  const r = await child;
+  opts.signal.removeEventListener('abort', onAbort);
+  log.flush();
+
+  const metrics = await lastMetricValues(path.join(opts.runDir, 'metrics.jsonl'));
+  const summary = Object.keys(metrics).length > 0 ? { metrics } : undefined;
+  const common = { effective_config: config, exit_code: r.exitCode ?? null, ...(summary ? { summary } : {}) };
+  if (cancelled) {
+    return finish(attempt, opts, 'cancelled', { ...common, ...errorResult('Cancelled', 'Cancelled') });
+  }
+  if (r.failed && r.exitCode === undefined && !r.signal) {
+    const message = (r as { originalMessage?: string }).originalMessage ?? r.shortMessage;
+    return finish(attempt, opts, 'failed', { ...common, ...errorResult(`Could not start ${program}: ${message}`, 'CommandNotFound') });
+  }
+  if (r.exitCode === 0) return finish(attempt, opts, 'succeeded', common);
+  const how = r.signal ? `was killed by ${r.signal}` : `exited with code ${r.exitCode}`;
+  return finish(attempt, opts, 'failed', { ...common, ...errorResult(`Command ${how}`, 'CommandFailed') });
+}
