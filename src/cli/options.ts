@@ -25,3 +25,11 @@ export function resolveWorkspace(dir: string | undefined): WorkspacePaths {
   if (!isDir) throw new MissingFilesError(`Workspace not found: ${abs}`);
   return workspacePaths(abs);
 }
+
+/** A duration flag in seconds (decimals allowed: `--kill-grace 0.5`), returned in ms. */
+export function parseSecondsFlag(flag: string, value: string, minSeconds = 0): number {
+  if (!/^\d+(\.\d+)?$/.test(value.trim())) throw new UsageError(`${flag} must be a number of seconds (got '${value}')`);
+  const s = Number(value);
+  if (s < minSeconds) throw new UsageError(`${flag} must be at least ${minSeconds} s (got ${s})`);
+  return Math.round(s * 1000);
+}

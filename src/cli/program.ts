@@ -73,6 +73,39 @@ export function buildProgram(run: Run): Command {
     .action((opts) => run(import('./commands/sweep.js').then((m) => m.sweepCommand(opts))));
 
   program
+    .command('daemon')
+    .description('run jobs from the queue (one daemon per workspace)')
+    .addOption(workspaceOption())
+    .option('--max-parallel <n>', 'jobs running at once at most', '2')
+    .option('--gpu-slots <n>', 'of them, GPU jobs at most', '1')
+    .option('--jobs-per-gpu <n>', 'GPU jobs per device at most', '1')
+    .option('--job-timeout <s>', 'kill a job running longer than this many seconds', '3600')
+    .option('--kill-grace <s>', 'seconds between SIGTERM and SIGKILL when stopping a job', '10')
+    .option('--shutdown-grace <s>', 'on SIGINT/SIGTERM, seconds to wait for running jobs before stopping them', '60')
+    .option('--heartbeat-interval <s>', 'seconds between heartbeats (daemon.json)', '5')
+    .option('--stale-after <s>', "a daemon whose heartbeat is older is dead and its lock is taken over", '30')
+    .option('--poll-interval <s>', 'safety-net queue poll besides file watching, seconds', '2')
+    .option('--orphan-policy <policy>', 'jobs a dead daemon left running: requeue (new attempt) or fail', 'requeue')
+    .option('--max-attempts <n>', 'attempts of a run at most when re-queued', '3')
+    .action((opts) => run(import('./commands/daemon.js').then((m) => m.daemonCommand(opts))));
+
+  program
+    .command('daemon-stop')
+    .description("stop this workspace's daemon gracefully and wait for it")
+    .addOption(workspaceOption())
+    .option('--timeout <s>', 'seconds to wait for the daemon to stop', '120')
+    .action((opts) => run(import('./commands/daemon-stop.js').then((m) => m.daemonStopCommand(opts))));
+
+  program
+    .command('cancel-run')
+    .description('cancel one job: a queued job at once, a running one is stopped by the daemon')
+    .option('--run-id <id>', "the run whose queued or running job to cancel")
+    .option('--job-id <id>', 'the job to cancel')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((opts) => run(import('./commands/control.js').then((m) => m.cancelRunCommand(opts))));
+
+  program
     .command('queue-status')
     .description('show the queue: jobs per state, slots in use, daemon health, groups')
     .addOption(workspaceOption())

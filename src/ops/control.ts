@@ -2,8 +2,8 @@
 import type { Group } from '../contracts/group.js';
 import type { Job } from '../contracts/queue.js';
 import type { Clock } from '../infra/clock.js';
-import { MissingFilesError } from '../infra/errors.js';
-import { cancelGroupJobs, retryFailedJobs } from '../queue/jobs.js';
+import { MissingFilesError, OperationFailedError, UsageError } from '../infra/errors.js';
+import { activeJobOf, cancelGroupJobs, isActive, retryFailedJobs } from '../queue/jobs.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
 import { type StateTx, updateState } from '../workspace/store.js';
 import { assertSafeId } from './ids.js';
@@ -75,5 +75,47 @@ export async function cancelGroup(ws: WorkspacePaths, clock: Clock, groupId: str
     group.execution.cancelled = true;
     tx.putGroup(group);
     return { group, canceled, flagged };
+  });
+}
+
+export interface CancelRunOutcome {
+  job: Job;
+  /** `canceled` at once (queued) or `stopping` (running: the daemon stops it). */
+  outcome: 'canceled' | 'stopping';
+}
+
+/** Cancels one job, found by job id or as the queued/running job of a run. */
+export async function cancelRun(
+  ws: WorkspacePaths,
+  clock: Clock,
+  target: { runId?: string | undefined; jobId?: string | undefined },
+): Promise<CancelRunOutcome> {
+  if ((target.runId === undefined) === (target.jobId === undefined)) {
+    throw new UsageError('cancel-run needs exactly one of --run-id or --job-id');
+  }
+  if (target.runId !== undefined) assertSafeId('run id', target.runId);
+  if (target.jobId !== undefined) assertSafeId('job id', target.jobId);
+  return updateState(ws, clock, (tx) => {
+    let job: Job | undefined;
+    if (target.jobId !== undefined) {
+      job = tx.queue.jobs.find((j) => j.job_id === target.jobId);
+      if (!job) throw new MissingFilesError(`Job not found: ${target.jobId}`);
+      if (!isActive(job)) throw new OperationFailedError(`Job ${job.job_id} already finished (${job.state}); nothing to cancel`);
+    } else {
+      job = activeJobOf(tx.queue, target.runId!);
+      if (!job) {
+        const known = tx.queue.jobs.some((j) => j.run_id === target.runId);
+        if (!known) throw new MissingFilesError(`No job for run ${target.runId} in the queue`);
+        throw new OperationFailedError(`Run ${target.runId} has no queued or running job; nothing to cancel`);
+      }
+    }
+    if (job.state === 'queued') {
+      job.state = 'canceled';
+      job.finished_at = tx.now;
+      job.error = 'Canceled by user';
+      return { job, outcome: 'canceled' };
+    }
+    job.cancel_requested = true;
+    return { job, outcome: 'stopping' };
   });
 }

@@ -1,5 +1,5 @@
 import { systemClock } from '../../infra/clock.js';
-import { cancelGroup, retryFailed, setGroupPaused } from '../../ops/control.js';
+import { cancelGroup, cancelRun, retryFailed, setGroupPaused } from '../../ops/control.js';
 import { groupCanceledToken, groupPausedToken, groupResumedToken } from '../../run/tokens.js';
 import { resolveWorkspace } from '../options.js';
 import { out, outJson } from '../output.js';
@@ -56,5 +56,16 @@ export async function cancelGroupCommand(opts: GroupFlags): Promise<number> {
   out(groupCanceledToken(group.group_id));
   const stopping = flagged.length > 0 ? `; ${flagged.length} running job${flagged.length > 1 ? 's' : ''} will be stopped by the daemon` : '';
   out(`Canceled group ${group.group_id}: ${canceled.length} queued job${canceled.length === 1 ? '' : 's'} canceled${stopping}; group is ${group.status}`);
+  return 0;
+}
+
+export async function cancelRunCommand(opts: { runId?: string; jobId?: string; workspace?: string; json?: boolean }): Promise<number> {
+  const { job, outcome } = await cancelRun(resolveWorkspace(opts.workspace), systemClock, { runId: opts.runId, jobId: opts.jobId });
+  if (opts.json) return (outJson({ job_id: job.job_id, run_id: job.run_id, outcome }), 0);
+  out(
+    outcome === 'canceled'
+      ? `Canceled job ${job.job_id} of run ${job.run_id}`
+      : `Job ${job.job_id} of run ${job.run_id} is running; the daemon will stop it`,
+  );
   return 0;
 }

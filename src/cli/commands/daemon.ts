@@ -1,0 +1,84 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Daemon } from '../../daemon/daemon.js';
+import { detectWithNvidiaSmi } from '../../gpu/devices.js';
+import { systemClock } from '../../infra/clock.js';
+import { UsageError } from '../../infra/errors.js';
+import { fileLogger } from '../../infra/logger.js';
+import { daemonStartedToken, daemonStoppedToken, jobDoneToken, jobStartedToken } from '../../run/tokens.js';
+import { parseIntFlag, parseSecondsFlag, resolveWorkspace } from '../options.js';
+import { err, out } from '../output.js';
+import { mkdirSync } from 'node:fs';
+
+interface DaemonFlags {
+  workspace?: string;
+  maxParallel: string;
+  gpuSlots: string;
+  jobsPerGpu: string;
+  jobTimeout: string;
+  killGrace: string;
+  shutdownGrace: string;
+  heartbeatInterval: string;
+  staleAfter: string;
+  pollInterval: string;
+  orphanPolicy: string;
+  maxAttempts: string;
+}
+
+export async function daemonCommand(opts: DaemonFlags): Promise<number> {
+  if (opts.orphanPolicy !== 'requeue' && opts.orphanPolicy !== 'fail') {
+    throw new UsageError(`--orphan-policy must be requeue or fail (got '${opts.orphanPolicy}')`);
+  }
+  const options = {
+    maxParallel: parseIntFlag('--max-parallel', opts.maxParallel, 1),
+    gpuSlots: parseIntFlag('--gpu-slots', opts.gpuSlots, 0),
+    jobsPerGpu: parseIntFlag('--jobs-per-gpu', opts.jobsPerGpu, 1),
+    jobTimeoutMs: parseSecondsFlag('--job-timeout', opts.jobTimeout, 0.1),
+    killGraceMs: parseSecondsFlag('--kill-grace', opts.killGrace),
+    shutdownGraceMs: parseSecondsFlag('--shutdown-grace', opts.shutdownGrace),
+    heartbeatMs: parseSecondsFlag('--heartbeat-interval', opts.heartbeatInterval, 0.05),
+    staleMs: parseSecondsFlag('--stale-after', opts.staleAfter, 0.1),
+    pollMs: parseSecondsFlag('--poll-interval', opts.pollInterval, 0.05),
+    orphanPolicy: opts.orphanPolicy as 'requeue' | 'fail',
+    maxAttempts: parseIntFlag('--max-attempts', opts.maxAttempts, 1),
+  };
+  const ws = resolveWorkspace(opts.workspace);
+  mkdirSync(ws.queueDir, { recursive: true });
+  const log = fileLogger(ws.daemonLog);
+  const daemon = new Daemon(
+    ws,
+    {
+      ...options,
+      cliPath: path.resolve(fileURLToPath(new URL('../main.js', import.meta.url))),
+      nodePath: process.execPath,
+      env: process.env,
+      detectGpus: () => detectWithNvidiaSmi(process.env),
+    },
+    systemClock,
+    log,
+  );
+  daemon.on('daemon:started', (e) => out(daemonStartedToken(e.pid, e.maxParallel, e.gpuSlots)));
+  daemon.on('job:started', (e) => out(jobStartedToken(e.job.job_id, e.job.run_id, e.gpuDevice !== null)));
+  daemon.on('job:finished', (e) => out(jobDoneToken(e.job.job_id, e.job.run_id, e.job.state)));
+  daemon.on('lock:takeover', (e) => out(`Took over a stale daemon lock (previous PID ${e.previousPid}: ${e.reason})`));
+  daemon.on('daemon:error', (e) => err(`Error: ${e.message}`));
+  daemon.on('daemon:stopped', (e) => out(daemonStoppedToken(e.pid)));
+
+  const onSignal = (signal: string): void => void daemon.stop(signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await daemon.start();
+  } catch (error) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    log.flush();
+    throw error;
+  }
+  await daemon.done;
+  log.flush();
+  // Adopted jobs' pollers and watchers may still hold the event loop: the daemon is done.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 50).unref();
+  return 0;
+}
+
