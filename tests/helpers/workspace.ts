@@ -64,3 +64,70 @@ export const readJson = <T = Record<string, any>>(file: string): T => JSON.parse
 
 export const queueFile = (ws: string): string => path.join(ws, '.runforge', 'queue', 'queue.json');
 export const groupFile = (ws: string, gid: string): string => path.join(ws, '.runforge', 'groups', gid, 'group.json');
+
+/**
+ * A job command that records when it ran: appends `<run-dir> start|end <ns>` to events.log in the
+ * workspace, sleeping `seconds` in between.
+ */
+export function timedCommand(seconds: number, extra = ''): string[] {
+  return [
+    'sh',
+    '-c',
+    `echo "$RUNFORGE_RUN_DIR start $(date +%s%N) $CUDA_VISIBLE_DEVICES" >> events.log; ${extra} sleep ${seconds}; echo "$RUNFORGE_RUN_DIR end $(date +%s%N)" >> events.log`,
+  ];
+}
+
+/** A sweep of `n` custom-command runs; `devices` gives each run's device.type (default cpu). */
+export function commandPlan(ws: string, n: number, command: string[], devices?: string[], name = 'cmd sweep'): Record<string, unknown> {
+  const base = baseRequest({ command, model: undefined });
+  delete base.model;
+  const parameters: unknown[] = [{ path: 'seed', values: Array.from({ length: n }, (_, i) => i + 1) }];
+  if (devices) parameters.push({ path: 'device.type', values: devices });
+  return samplePlan(ws, { base_request: base, group: { name }, strategy: { type: 'list', parameters } });
+}
+
+export interface Interval {
+  run: string;
+  start: number;
+  end: number;
+  device: string;
+}
+
+/** The intervals recorded in events.log by `timedCommand` jobs (ms). */
+export function intervals(ws: string): Interval[] {
+  let text = '';
+  try {
+    text = readFileSync(path.join(ws, 'events.log'), 'utf8');
+  } catch {
+    return [];
+  }
+  const map = new Map<string, Interval>();
+  for (const line of text.split('\n')) {
+    const [dir, what, ns, device] = line.split(' ');
+    if (!dir || !ns) continue;
+    const run = path.basename(dir);
+    const entry = map.get(run) ?? { run, start: NaN, end: NaN, device: device ?? '' };
+    if (what === 'start') {
+      entry.start = Number(ns) / 1e6;
+      entry.device = device ?? '';
+    } else entry.end = Number(ns) / 1e6;
+    map.set(run, entry);
+  }
+  return [...map.values()];
+}
+
+/** The most intervals overlapping at any instant (optionally only those matching `filter`). */
+export function maxConcurrency(list: Interval[], filter: (i: Interval) => boolean = () => true): number {
+  const points = list.filter(filter).flatMap((i) => [
+    [i.start, 1],
+    [Number.isNaN(i.end) ? Infinity : i.end, -1],
+  ]);
+  points.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  let cur = 0;
+  let max = 0;
+  for (const [, d] of points) {
+    cur += d!;
+    max = Math.max(max, cur);
+  }
+  return max;
+}

@@ -1,0 +1,94 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { validateDocument } from '../../src/contracts/index.js';
+import { parseJsonOut, runCli } from '../helpers/cli.js';
+import { allDone, queueJobs, startDaemon, waitFor } from '../helpers/daemon.js';
+import { commandPlan, groupFile, intervals, maxConcurrency, readJson, tempWorkspace, timedCommand, writePlan, writeRun, baseRequest } from '../helpers/workspace.js';
+
+async function enqueue(ws: string, plan: Record<string, unknown>): Promise<string> {
+  const r = await runCli(['enqueue-sweep', '--plan', writePlan(ws, plan, `plan-${Math.random()}.json`), '--json'], { cwd: ws });
+  expect(r.stderr).toBe('');
+  return parseJsonOut<{ group_id: string }>(r).group_id;
+}
+
+const runDirOf = (ws: string, runId: string) => path.join(ws, '.ml', 'runs', runId);
+
+describe('daemon executes the queue', () => {
+  it('G1: --max-parallel 2 never runs more than 2; the group completes; every run has logs.txt and result.json', async () => {
+    const ws = tempWorkspace();
+    const gid = await enqueue(ws, commandPlan(ws, 5, timedCommand(0.5)));
+    const d = startDaemon(ws, ['--max-parallel', '2']);
+    await d.waitForLine(/^\[RF:DAEMON=STARTED pid=\d+ max_parallel=2 gpu_slots=1\]$/);
+    const jobs = await waitFor('all jobs done', allDone(ws, 5));
+    expect(jobs.map((j) => j.state)).toEqual(Array(5).fill('succeeded'));
+    expect(maxConcurrency(intervals(ws))).toBe(2);
+    const group = readJson(groupFile(ws, gid));
+    expect(group).toMatchObject({ status: 'completed', summary: { total: 5, succeeded: 5 } });
+    expect(validateDocument('group', group).ok).toBe(true);
+    for (const j of jobs) {
+      const dir = runDirOf(ws, j.run_id);
+      expect(readFileSync(path.join(dir, 'logs.txt'), 'utf8')).toContain('[RF:STAGE=COMPLETED]');
+      const result = readJson(path.join(dir, 'result.json'));
+      expect(result).toMatchObject({ version: 1, status: 'succeeded', job_id: j.job_id });
+      expect(d.output()).toContain(`[RF:QUEUE=JOB_STARTED ${j.job_id} run_id=${j.run_id}]`);
+      expect(d.output()).toContain(`[RF:QUEUE=JOB_DONE ${j.job_id} run_id=${j.run_id} status=succeeded]`);
+    }
+    d.kill('SIGTERM');
+    expect(await d.exited).toBe(0);
+    expect(d.output()).toMatch(/\[RF:DAEMON=STOPPED pid=\d+\]\n$/);
+    const status = readJson(path.join(ws, '.runforge', 'queue', 'daemon.json'));
+    expect(status).toMatchObject({ state: 'stopped', max_parallel: 2, gpu_slots: 1, active_jobs: 0 });
+    expect(existsSync(path.join(ws, '.runforge', 'queue', 'daemon.lock'))).toBe(false);
+    expect(readFileSync(path.join(ws, '.runforge', 'queue', 'daemon.log'), 'utf8')).toContain('"msg":"daemon stopped"');
+  });
+
+  it('records a failing command as failed with its exit code, and a missing program clearly', async () => {
+    const ws = tempWorkspace();
+    writeRun(ws, 'bad-exit', { ...baseRequest({ command: ['sh', '-c', 'echo boom >&2; exit 7'] }) });
+    writeRun(ws, 'no-program', { ...baseRequest({ command: ['definitely-not-a-program-xyz'] }) });
+    await runCli(['enqueue-run', '--run-id', 'bad-exit'], { cwd: ws });
+    await runCli(['enqueue-run', '--run-id', 'no-program'], { cwd: ws });
+    const d = startDaemon(ws);
+    const jobs = await waitFor('done', allDone(ws, 2));
+    const byRun = Object.fromEntries(jobs.map((j) => [j.run_id, j]));
+    expect(byRun['bad-exit']).toMatchObject({ state: 'failed', error: 'Command exited with code 7' });
+    expect(byRun['no-program'].state).toBe('failed');
+    expect(byRun['no-program'].error).toMatch(/^Could not start definitely-not-a-program-xyz: /);
+    expect(readJson(path.join(runDirOf(ws, 'bad-exit'), 'result.json'))).toMatchObject({ status: 'failed', exit_code: 7, error: { type: 'CommandFailed' } });
+    expect(readFileSync(path.join(runDirOf(ws, 'bad-exit'), 'logs.txt'), 'utf8')).toMatch(/\] boom\n/);
+    d.kill();
+    await d.exited;
+  });
+
+  it('a job enqueued while a slot is free starts promptly, by file watching (poll set to 60 s)', async () => {
+    const ws = tempWorkspace();
+    const d = startDaemon(ws, ['--poll-interval', '60']);
+    await d.waitForLine(/DAEMON=STARTED/);
+    writeRun(ws, 'quick', baseRequest({ command: ['true'] }));
+    const t0 = Date.now();
+    await runCli(['enqueue-run', '--run-id', 'quick'], { cwd: ws });
+    await d.waitForLine(/JOB_DONE .* status=succeeded/, 20_000);
+    // With only the 60 s poll this would take a minute; the bound is generous for a loaded machine.
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    d.kill();
+    await d.exited;
+  });
+
+  it('G6: a queued run whose folder vanished fails with a clear reason; the others complete', async () => {
+    const ws = tempWorkspace();
+    const gid = await enqueue(ws, commandPlan(ws, 3, ['true']));
+    rmSync(runDirOf(ws, `${gid}-run-002`), { recursive: true });
+    const d = startDaemon(ws);
+    const jobs = await waitFor('done', allDone(ws, 3));
+    expect(jobs.map((j) => [j.run_id.slice(-7), j.state])).toEqual([
+      ['run-001', 'succeeded'],
+      ['run-002', 'failed'],
+      ['run-003', 'succeeded'],
+    ]);
+    expect(jobs[1].error).toBe(`Run directory not found: .ml/runs/${gid}-run-002`);
+    expect(readJson(groupFile(ws, gid))).toMatchObject({ status: 'failed', summary: { succeeded: 2, failed: 1 } });
+    d.kill();
+    await d.exited;
+  });
+});
