@@ -17,7 +17,7 @@ import { formatTimestamp } from '../infra/time.js';
 import { type DeviceLoad, deviceCapacity, type GpuDevice, pickDevice } from '../gpu/devices.js';
 import { makeJob } from '../queue/jobs.js';
 import { primaryMetricOf, type PrimaryMetric } from '../queue/primary-metric.js';
-import { jobStateOfResult, type OrphanPolicy, resolveOrphan, resultBelongsTo } from '../queue/recovery.js';
+import { jobStateOfResult, type OrphanPolicy, resolveOrphan } from '../queue/recovery.js';
 import { schedule, usesGpuSlot } from '../queue/scheduler.js';
 import { ENV_GPU_ID, ENV_GPU_PRESENT, ENV_GPU_REASON } from '../run/device.js';
 import {
@@ -134,7 +134,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     for (const file of removed) this.log.info({ file }, 'removed a temp file left by an interrupted write');
     this.gpus = await this.options.detectGpus();
     this.log.info({ gpus: this.gpus }, this.gpus.length > 0 ? `detected ${this.gpus.length} GPU(s)` : 'no GPU detected');
-    await this.recoverOrphans();
+    const resolved = await this.recoverOrphans();
     this.state = 'running';
     this.startedAtMs = this.clock.now();
     await this.heartbeat();
@@ -142,6 +142,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     this.schedulePoll();
     this.log.info({ max_parallel: this.options.maxParallel, gpu_slots: this.options.gpuSlots }, 'daemon started');
     this.emit('daemon:started', { pid: this.pid, maxParallel: this.options.maxParallel, gpuSlots: this.options.gpuSlots });
+    for (const job of resolved) this.emit('job:finished', { job });
     this.requestPass();
   }
 
@@ -169,9 +170,10 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     return undefined;
   }
 
-  /** Resolves every job a previous daemon left `running` (G4). */
-  private async recoverOrphans(): Promise<void> {
+  /** Resolves every job a previous daemon left `running` (G4); returns the jobs it ended. */
+  private async recoverOrphans(): Promise<Job[]> {
     const adopted: Job[] = [];
+    const resolved: Job[] = [];
     await updateState(this.ws, this.clock, async (tx) => {
       tx.queue.max_parallel = this.options.maxParallel;
       tx.queue.gpu_slots = this.options.gpuSlots;
@@ -191,14 +193,15 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
           this.log.warn({ job_id: job.job_id, requeue: verdict.requeue }, verdict.error);
           if (verdict.requeue) this.requeue(tx, job);
         }
+        resolved.push(job);
       }
     });
     for (const job of adopted) {
-      const a = this.track(job, { adopted: true });
+      this.track(job, { adopted: true });
       this.log.info({ job_id: job.job_id, pid: job.pid }, 're-adopted a job that survived the previous daemon');
       this.emit('job:adopted', { job });
-      void a;
     }
+    return resolved;
   }
 
   /** A live process with the job's PID is the job only if it still is a `runforge run` of that run. */

@@ -95,7 +95,7 @@ export interface Interval {
 
 /** The intervals recorded in events.log by `timedCommand` jobs (ms). */
 export function intervals(ws: string): Interval[] {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(path.join(ws, 'events.log'), 'utf8');
   } catch {

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateDocument } from '../../src/contracts/index.js';
 import { parseJsonOut, runCli } from '../helpers/cli.js';
-import { allDone, queueJobs, startDaemon, waitFor } from '../helpers/daemon.js';
+import { allDone, startDaemon, waitFor } from '../helpers/daemon.js';
 import { commandPlan, groupFile, intervals, maxConcurrency, readJson, tempWorkspace, timedCommand, writePlan, writeRun, baseRequest } from '../helpers/workspace.js';
 
 async function enqueue(ws: string, plan: Record<string, unknown>): Promise<string> {
