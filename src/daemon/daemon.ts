@@ -92,8 +92,8 @@ export class AlreadyRunningError extends OperationFailedError {
 /** True when `argv` is a `runforge … daemon` process. */
 export function isDaemonArgv(argv: readonly string[] | null): boolean {
   if (!argv) return false;
-  const cli = argv.some((a) => /runforge|[\\/]cli[\\/]main\.(js|ts)$/.test(a));
-  return cli && argv.includes('daemon');
+  const cli = argv.findIndex((a) => /(^|[\\/])runforge$|[\\/]cli[\\/]main\.(js|ts)$/.test(a));
+  return cli !== -1 && argv[cli + 1] === 'daemon';
 }
 
 const sleep = (clock: Clock, ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(resolve, ms));
