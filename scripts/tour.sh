@@ -20,8 +20,8 @@ cat > plan.json <<JSON
     "version": 1,
     "preset": "balanced",
     "dataset": { "path": "data/train.csv", "label_column": "target" },
-    "model": { "family": "logistic_regression", "hyperparameters": {} },
     "device": { "type": "cpu" },
+    "command": ["sh", "-c", "echo '[RF:PROGRESS=1/2 steps]'; sleep 0.5; echo '[RF:PROGRESS=2/2 steps]'; sleep 0.5"],
     "created_at": "$(date -Iseconds)",
     "created_by": "tour@1"
   },
@@ -45,8 +45,19 @@ rf queue-status
 rf pause-group --group-id "$gid"
 rf groups
 rf resume-group --group-id "$gid"
-rf cancel-group --group-id "$gid"
+rf cancel-run --run-id "$gid-run-006"
+echo "\$ runforge daemon --max-parallel 2 --gpu-slots 1   (in the background)"
+node "$repo/dist/cli/main.js" daemon --max-parallel 2 --gpu-slots 1 --heartbeat-interval 1 &
+daemon_pid=$!
+for _ in $(seq 1 100); do
+  node "$repo/dist/cli/main.js" queue-status --json | grep -q '"queued": 0,' && \
+    node "$repo/dist/cli/main.js" queue-status --json | grep -q '"running": 0,' && break
+  sleep 0.3
+done
 rf queue-status
+rf daemon-stop
+wait "$daemon_pid" || true
+rf groups
 echo "Broken input gets one clear line and changes nothing:"
 echo '{"version": 1, "kind": "sweep_plan"' > broken.json
 rf enqueue-sweep --plan broken.json || echo "(exit $?)"
