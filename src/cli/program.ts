@@ -106,6 +106,13 @@ export function buildProgram(run: Run): Command {
     .action((opts) => run(import('./commands/control.js').then((m) => m.cancelRunCommand(opts))));
 
   program
+    .command('gpu')
+    .description('list the GPUs RunForge detects (PyTorch first, then nvidia-smi)')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((opts) => run(import('./commands/gpu.js').then((m) => m.gpuCommand(opts))));
+
+  program
     .command('queue-status')
     .description('show the queue: jobs per state, slots in use, daemon health, groups')
     .addOption(workspaceOption())

@@ -333,7 +333,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     const env: NodeJS.ProcessEnv = { ...this.options.env };
     delete env[ENV_GPU_ID];
     delete env[ENV_GPU_REASON];
-    if (this.gpus.length > 0) env[ENV_GPU_PRESENT] = '1';
+    env[ENV_GPU_PRESENT] = this.gpus.length > 0 ? '1' : '0';
     if (gpuDevice !== null) env[ENV_GPU_ID] = String(gpuDevice);
     else if (job.requires_gpu) env[ENV_GPU_REASON] = this.gpus.length === 0 ? 'no_gpu_detected' : 'gpu_slot_unavailable';
     const dir = runDir(this.ws, job.run_id);

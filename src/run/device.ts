@@ -14,7 +14,7 @@ export interface DeviceDecision {
 
 export const ENV_GPU_ID = 'RUNFORGE_GPU_ID';
 export const ENV_GPU_REASON = 'RUNFORGE_GPU_REASON';
-/** Set by the daemon when the machine has at least one GPU (for `user_requested_cpu`). */
+/** Set by the daemon to `1` or `0`: whether the machine has a GPU. Absent: the run decides alone. */
 export const ENV_GPU_PRESENT = 'RUNFORGE_GPU_PRESENT';
 
 const REASONS: readonly GpuReason[] = ['user_requested_cpu', 'no_gpu_detected', 'gpu_slot_unavailable'];
@@ -22,6 +22,7 @@ const REASONS: readonly GpuReason[] = ['user_requested_cpu', 'no_gpu_detected', 
 /** The decision for a request, given what the daemon (or detection) said in `env`. */
 export function decideDevice(request: RunRequest, env: NodeJS.ProcessEnv): DeviceDecision {
   const gpuPresent = env[ENV_GPU_PRESENT] === '1' || env[ENV_GPU_ID] !== undefined;
+  // Note: a foreground `runforge run` fills these in from its own detection (execute.ts).
   if (request.device.type === 'cpu') return gpuPresent ? { type: 'cpu', gpu_reason: 'user_requested_cpu' } : { type: 'cpu' };
   const id = env[ENV_GPU_ID];
   if (id !== undefined && /^\d+$/.test(id)) return { type: 'gpu', gpu_id: Number(id) };

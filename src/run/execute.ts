@@ -8,7 +8,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parseDocument } from '../contracts/index.js';
-import { FAMILY_DEFAULTS, type RunRequest } from '../contracts/request.js';
+import { DEFAULT_SEED, FAMILY_DEFAULTS, type RunRequest } from '../contracts/request.js';
 import type { ResultStatus, RunResult } from '../contracts/result.js';
 import type { Clock } from '../infra/clock.js';
 import { MissingFilesError } from '../infra/errors.js';
@@ -16,8 +16,10 @@ import { formatUtcSeconds } from '../infra/time.js';
 import { primaryMetricOf } from '../queue/primary-metric.js';
 import { readTextIfExists, writeJsonAtomic } from '../workspace/json-file.js';
 import { displayPath, type WorkspacePaths } from '../workspace/paths.js';
-import { type DeviceDecision, decideDevice, deviceEnv } from './device.js';
+import { type DeviceDecision, decideDevice, deviceEnv, ENV_GPU_ID, ENV_GPU_PRESENT } from './device.js';
+import { detectWithNvidiaSmi, pickDevice } from '../gpu/devices.js';
 import { lastMetricValues } from './metrics.js';
+import { findTrainerPython, PYTHON_DIR } from './python.js';
 import { RunLog } from './run-log.js';
 import { deviceToken, stageToken } from './tokens.js';
 
@@ -117,9 +119,20 @@ function effectiveConfig(request: RunRequest, device: DeviceDecision): Record<st
     device,
     preset: request.preset,
     dataset: { path: request.dataset.path, label_column: request.dataset.label_column, test_size: 0.2 },
-    seed: request.seed ?? 42,
+    seed: request.seed ?? DEFAULT_SEED,
     ...(request.command ? { command: request.command } : {}),
   };
+}
+
+/**
+ * Under the daemon the environment already carries its device decision. A foreground run asks
+ * nvidia-smi itself and takes the device with the most free memory.
+ */
+async function withDeviceDecision(env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
+  if (env[ENV_GPU_PRESENT] !== undefined) return env;
+  const devices = await detectWithNvidiaSmi(env);
+  const best = pickDevice(devices, { reservations: new Map(), jobsPerGpu: 1 });
+  return { ...env, [ENV_GPU_PRESENT]: devices.length > 0 ? '1' : '0', ...(best ? { [ENV_GPU_ID]: String(best.index) } : {}) };
 }
 
 async function finish(
@@ -183,18 +196,13 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     );
   }
   const request = parsed.value;
-  const device = decideDevice(request, opts.env);
+  const device = decideDevice(request, await withDeviceDecision(opts.env));
   log.token(deviceToken(device));
   const config = effectiveConfig(request, device);
 
   if (opts.dryRun) return dryRun(attempt, opts, request, config);
   if (request.command) return runCommand(attempt, opts, request, device, config);
-  return finish(
-    attempt,
-    opts,
-    'failed',
-    { ...errorResult('The built-in trainer is not part of this build yet; use a request with "command" or --dry-run', 'NotImplemented'), effective_config: config },
-  );
+  return runTrainer(attempt, opts, request, device, config);
 }
 
 async function dryRun(attempt: Attempt, opts: RunOptions, request: RunRequest, config: Record<string, unknown>): Promise<RunOutcome> {
@@ -221,36 +229,31 @@ async function dryRun(attempt: Attempt, opts: RunOptions, request: RunRequest, c
   });
 }
 
-async function runCommand(
-  attempt: Attempt,
-  opts: RunOptions,
-  request: RunRequest,
-  device: DeviceDecision,
-  config: Record<string, unknown>,
-): Promise<RunOutcome> {
+interface ChildExit {
+  exitCode: number | null;
+  signal: string | null;
+  cancelled: boolean;
+  /** Set when the program could not be started at all. */
+  spawnError?: string;
+}
+
+/**
+ * Runs the training process (built-in trainer or the user's command) in the workspace folder, its
+ * output line by line into logs.txt. It stays in this run's process group, so the daemon stops both
+ * with one signal; on our own SIGINT/SIGTERM it gets SIGTERM, and SIGKILL 10 s later.
+ */
+async function runChild(attempt: Attempt, opts: RunOptions, program: string, args: readonly string[], env: Record<string, string>): Promise<ChildExit> {
   const { log } = attempt;
-  const [program, ...args] = request.command!;
-  await mkdir(path.join(opts.runDir, 'artifacts'), { recursive: true });
-  log.info(`Command: ${JSON.stringify(request.command)}`);
-  const child = execa(program!, args, {
+  const child = execa(program, args, {
     cwd: opts.ws.root,
-    env: {
-      ...opts.env,
-      ...deviceEnv(device),
-      RUNFORGE_RUN_DIR: opts.runDir,
-      RUNFORGE_WORKSPACE: opts.ws.root,
-      RUNFORGE_SEED: String(request.seed ?? 42),
-      PYTHONUNBUFFERED: '1',
-    },
+    env: { ...opts.env, ...env, PYTHONUNBUFFERED: '1' },
     extendEnv: false,
     reject: false,
     buffer: false,
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
-    // Same process group as this run: the daemon stops both with one signal to the group.
     cleanup: false,
-    // A program that ignores SIGTERM is killed after this long.
     forceKillAfterDelay: 10_000,
   });
   child.stdout?.setEncoding('utf8').on('data', (c: string) => log.output(c));
@@ -265,18 +268,103 @@ async function runCommand(
   const r = await child;
   opts.signal.removeEventListener('abort', onAbort);
   log.flush();
+  if (r.failed && r.exitCode === undefined && !r.signal && !cancelled) {
+    return { exitCode: null, signal: null, cancelled, spawnError: (r as { originalMessage?: string }).originalMessage ?? r.shortMessage };
+  }
+  return { exitCode: r.exitCode ?? null, signal: r.signal ?? null, cancelled };
+}
 
+const describeExit = (e: ChildExit): string => (e.signal ? `was killed by ${e.signal}` : `exited with code ${e.exitCode}`);
+
+async function runCommand(
+  attempt: Attempt,
+  opts: RunOptions,
+  request: RunRequest,
+  device: DeviceDecision,
+  config: Record<string, unknown>,
+): Promise<RunOutcome> {
+  const [program, ...args] = request.command!;
+  await mkdir(path.join(opts.runDir, 'artifacts'), { recursive: true });
+  attempt.log.info(`Command: ${JSON.stringify(request.command)}`);
+  const exit = await runChild(attempt, opts, program!, args, {
+    ...deviceEnv(device),
+    RUNFORGE_RUN_DIR: opts.runDir,
+    RUNFORGE_WORKSPACE: opts.ws.root,
+    RUNFORGE_SEED: String(request.seed ?? 42),
+    // The helper (`import runforge_helper`) is importable from the user's script.
+    PYTHONPATH: [PYTHON_DIR, opts.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+  });
   const metrics = await lastMetricValues(path.join(opts.runDir, 'metrics.jsonl'));
   const summary = Object.keys(metrics).length > 0 ? { metrics } : undefined;
-  const common = { effective_config: config, exit_code: r.exitCode ?? null, ...(summary ? { summary } : {}) };
-  if (cancelled) {
-    return finish(attempt, opts, 'cancelled', { ...common, ...errorResult('Cancelled', 'Cancelled') });
+  const common = { effective_config: config, exit_code: exit.exitCode, ...(summary ? { summary } : {}) };
+  if (exit.cancelled) return finish(attempt, opts, 'cancelled', { ...common, ...errorResult('Cancelled', 'Cancelled') });
+  if (exit.spawnError) {
+    return finish(attempt, opts, 'failed', { ...common, ...errorResult(`Could not start ${program}: ${exit.spawnError}`, 'CommandNotFound') });
   }
-  if (r.failed && r.exitCode === undefined && !r.signal) {
-    const message = (r as { originalMessage?: string }).originalMessage ?? r.shortMessage;
-    return finish(attempt, opts, 'failed', { ...common, ...errorResult(`Could not start ${program}: ${message}`, 'CommandNotFound') });
+  if (exit.exitCode === 0) return finish(attempt, opts, 'succeeded', common);
+  return finish(attempt, opts, 'failed', { ...common, ...errorResult(`Command ${describeExit(exit)}`, 'CommandFailed') });
+}
+
+interface TrainerSummary {
+  metrics?: Record<string, number>;
+  primary_metric?: { name: string; value: number };
+  artifacts?: NonNullable<RunResult['artifacts']>;
+  error?: { message: string; type: string; traceback?: string | null };
+}
+
+async function runTrainer(
+  attempt: Attempt,
+  opts: RunOptions,
+  request: RunRequest,
+  device: DeviceDecision,
+  config: Record<string, unknown>,
+): Promise<RunOutcome> {
+  const family = request.model!.family!;
+  let python: string;
+  try {
+    python = await findTrainerPython(opts.ws, opts.env, family === 'mlp');
+  } catch (err) {
+    return finish(attempt, opts, 'failed', { ...errorResult((err as Error).message, 'PythonNotFound'), effective_config: config });
   }
-  if (r.exitCode === 0) return finish(attempt, opts, 'succeeded', common);
-  const how = r.signal ? `was killed by ${r.signal}` : `exited with code ${r.exitCode}`;
-  return finish(attempt, opts, 'failed', { ...common, ...errorResult(`Command ${how}`, 'CommandFailed') });
+  const summaryFile = path.join(opts.runDir, '.trainer-summary.json');
+  await rm(summaryFile, { force: true });
+  const model = config.model as { hyperparameters: Record<string, unknown> };
+  if (family !== 'mlp' && device.type === 'gpu') attempt.log.info('scikit-learn trains on the CPU; the assigned GPU stays reserved for this run');
+  const trainerConfig = {
+    family,
+    hyperparameters: model.hyperparameters,
+    dataset_path: path.resolve(opts.ws.root, request.dataset.path),
+    label_column: request.dataset.label_column,
+    seed: request.seed ?? DEFAULT_SEED,
+    device: device.type,
+    run_dir: opts.runDir,
+    max_rows: opts.maxRows ?? null,
+    test_size: 0.2,
+  };
+  const exit = await runChild(attempt, opts, python, ['-m', 'runforge_trainer', '--config', JSON.stringify(trainerConfig), '--summary-out', summaryFile], {
+    ...deviceEnv(device),
+    RUNFORGE_RUN_DIR: opts.runDir,
+    RUNFORGE_WORKSPACE: opts.ws.root,
+    PYTHONPATH: [PYTHON_DIR, opts.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+  });
+  const text = await readTextIfExists(summaryFile);
+  await rm(summaryFile, { force: true });
+  let summary: TrainerSummary | undefined;
+  try {
+    summary = text ? (JSON.parse(text) as TrainerSummary) : undefined;
+  } catch {
+    summary = undefined;
+  }
+  const common = { effective_config: config, exit_code: exit.exitCode };
+  if (exit.cancelled) return finish(attempt, opts, 'cancelled', { ...common, ...errorResult('Cancelled', 'Cancelled') });
+  if (exit.spawnError) return finish(attempt, opts, 'failed', { ...common, ...errorResult(`Could not start ${python}: ${exit.spawnError}`, 'PythonNotFound') });
+  if (summary?.error) return finish(attempt, opts, 'failed', { ...common, error: summary.error });
+  if (exit.exitCode === 0 && summary?.metrics) {
+    return finish(attempt, opts, 'succeeded', {
+      ...common,
+      summary: { metrics: summary.metrics, primary_metric: summary.primary_metric ?? null },
+      ...(summary.artifacts ? { artifacts: summary.artifacts } : {}),
+    });
+  }
+  return finish(attempt, opts, 'failed', { ...common, ...errorResult(`The trainer ${describeExit(exit)} without a summary`, 'TrainerCrashed') });
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Daemon } from '../../daemon/daemon.js';
-import { detectWithNvidiaSmi } from '../../gpu/devices.js';
+import { detectGpus } from '../../gpu/detect.js';
 import { systemClock } from '../../infra/clock.js';
 import { UsageError } from '../../infra/errors.js';
 import { fileLogger } from '../../infra/logger.js';
@@ -52,7 +52,7 @@ export async function daemonCommand(opts: DaemonFlags): Promise<number> {
       cliPath: path.resolve(fileURLToPath(new URL('../main.js', import.meta.url))),
       nodePath: process.execPath,
       env: process.env,
-      detectGpus: () => detectWithNvidiaSmi(process.env),
+      detectGpus: async () => (await detectGpus(ws, process.env)).devices,
     },
     systemClock,
     log,

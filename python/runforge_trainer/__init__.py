@@ -1,0 +1,1 @@
+"""RunForge's built-in trainer: scikit-learn families and a PyTorch MLP, driven by `runforge run`."""
