@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # One command from a fresh clone to a working RunForge: system packages (Python trainer, Chromium),
-# npm dependencies, build, then the main job.
+# npm dependencies, build, then the main job: `runforge demo`, a real sweep trained by a daemon.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-system-deps.sh
 npm ci --no-audit --no-fund
 npm run --silent build
-bash scripts/tour.sh
+node dist/cli/main.js demo "$@"

@@ -106,6 +106,14 @@ export function buildProgram(run: Run): Command {
     .action((opts) => run(import('./commands/control.js').then((m) => m.cancelRunCommand(opts))));
 
   program
+    .command('demo')
+    .description('train a real sweep on a small dataset with a daemon, and print its leaderboard')
+    .option('--dir <dir>', 'folder for the demo workspace (new or empty; default: a temp folder)')
+    .option('--max-parallel <n>', 'daemon --max-parallel', '2')
+    .option('--gpu-slots <n>', 'daemon --gpu-slots', '1')
+    .action((opts) => run(import('./commands/demo.js').then((m) => m.demoCommand(opts))));
+
+  program
     .command('gpu')
     .description('list the GPUs RunForge detects (PyTorch first, then nvidia-smi)')
     .addOption(workspaceOption())
