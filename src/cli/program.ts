@@ -64,9 +64,10 @@ export function buildProgram(run: Run): Command {
 
   program
     .command('sweep')
-    .description('run a sweep: with --enqueue, queue it for the daemon (same as enqueue-sweep)')
+    .description("run a sweep in the foreground at the plan's max_parallel; with --enqueue, queue it for the daemon")
     .requiredOption('--plan <file>', 'the sweep plan (plan.json)')
     .option('--enqueue', 'queue the runs for the daemon instead of running them in the foreground')
+    .option('--kill-grace <s>', 'on Ctrl-C, seconds between SIGTERM and SIGKILL of running runs', '10')
     .option('--priority <n>', 'with --enqueue: priority of every job (default 0)')
     .addOption(workspaceOption().default(undefined, "the plan's workspace"))
     .addOption(jsonOption())
@@ -112,6 +113,13 @@ export function buildProgram(run: Run): Command {
     .option('--max-parallel <n>', 'daemon --max-parallel', '2')
     .option('--gpu-slots <n>', 'daemon --gpu-slots', '1')
     .action((opts) => run(import('./commands/demo.js').then((m) => m.demoCommand(opts))));
+
+  program
+    .command('doctor')
+    .description('check Node, Python and its modules, torch/CUDA, nvidia-smi, the workspace files and the daemon')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((opts) => run(import('./commands/doctor.js').then((m) => m.doctorCommand(opts))));
 
   program
     .command('gpu')

@@ -55,7 +55,6 @@ export function spawnDetached(file: string, args: readonly string[], options: Sp
         exited: child.then((r) => ({ exitCode: r.exitCode ?? null, signal: r.signal ?? null })),
       };
     }
-    child.unref();
     return {
       pid,
       pgid: pid,

@@ -41,7 +41,7 @@ interface EnqueueSweepFlags {
  * The workspace of a sweep: `--workspace` when given (it overrides the plan's for every file),
  * else the plan's own `workspace` when that folder exists.
  */
-function sweepWorkspace(flag: string | undefined, planWorkspace: string) {
+export function sweepWorkspace(flag: string | undefined, planWorkspace: string) {
   if (flag !== undefined) return resolveWorkspace(flag);
   if (planWorkspace === '' ) throw new UsageError('The plan has no workspace; pass --workspace');
   if (!path.isAbsolute(planWorkspace) || !existsSync(planWorkspace)) {

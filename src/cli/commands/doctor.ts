@@ -1,0 +1,16 @@
+import { systemClock } from '../../infra/clock.js';
+import { ExitCode } from '../../infra/errors.js';
+import { runDoctor } from '../../ops/doctor.js';
+import { resolveWorkspace } from '../options.js';
+import { out, outJson } from '../output.js';
+
+export async function doctorCommand(opts: { workspace?: string; json?: boolean }): Promise<number> {
+  const checks = await runDoctor(resolveWorkspace(opts.workspace), process.env, systemClock);
+  const failed = checks.some((c) => c.status === 'missing');
+  if (opts.json) {
+    outJson({ ok: !failed, checks });
+  } else {
+    for (const c of checks) out(`${c.status.padEnd(7)} ${c.name.padEnd(10)} ${c.detail}${c.status !== 'ok' && c.fix ? ` — fix: ${c.fix}` : ''}`);
+  }
+  return failed ? ExitCode.failed : ExitCode.ok;
+}

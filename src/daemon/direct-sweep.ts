@@ -1,0 +1,134 @@
+/**
+ * Direct mode: `runforge sweep --plan P` runs a sweep in the foreground, without the queue, at the
+ * plan's `max_parallel`, honouring `fail_fast`; a stop request (Ctrl-C) stops running and pending runs.
+ * Each run goes through the same `runforge run` path as the daemon's jobs, in its own process group.
+ */
+import path from 'node:path';
+import type { Group } from '../contracts/group.js';
+import type { SweepPlan } from '../contracts/plan.js';
+import type { Clock } from '../infra/clock.js';
+import { randomHex } from '../infra/random.js';
+import { formatTimestamp } from '../infra/time.js';
+import { newGroupRecord } from '../queue/group-record.js';
+import { formatGroupId, formatSweepRunId } from '../queue/ids.js';
+import { primaryMetricOf } from '../queue/primary-metric.js';
+import { jobStateOfResult } from '../queue/recovery.js';
+import { expandPlan } from '../queue/sweep-expansion.js';
+import { groupCanceledToken, groupCompleteToken, groupRunDoneToken, groupRunToken, groupStartToken } from '../run/tokens.js';
+import { CREATED_BY } from '../version.js';
+import { resultFile, runDir, toWorkspaceRef, type WorkspacePaths } from '../workspace/paths.js';
+import { readResult, updateState, writeGroupFile, writeRunRequests } from '../workspace/store.js';
+import { spawnDetached, terminateProcessGroup } from './process.js';
+
+export interface DirectSweepOptions {
+  cliPath: string;
+  nodePath: string;
+  env: NodeJS.ProcessEnv;
+  killGraceMs: number;
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal;
+  /** Receives the group tokens. */
+  emit: (line: string) => void;
+}
+
+export interface DirectSweepOutcome {
+  group: Group;
+  cancelled: boolean;
+}
+
+export async function runDirectSweep(
+  ws: WorkspacePaths,
+  clock: Clock,
+  plan: SweepPlan,
+  planDoc: Record<string, unknown>,
+  opts: DirectSweepOptions,
+): Promise<DirectSweepOutcome> {
+  const groupId = formatGroupId(clock.now(), randomHex());
+  const createdAt = formatTimestamp(clock.now());
+  const expanded = expandPlan(plan, { groupId, createdAt, createdBy: CREATED_BY });
+  const runs = expanded.map((r, i) => ({ ...r, runId: formatSweepRunId(groupId, i, expanded.length) }));
+  await writeRunRequests(ws, runs);
+  await writeGroupFile(ws, groupId, 'plan.json', { ...planDoc, workspace: ws.root });
+  const group = newGroupRecord({
+    groupId,
+    name: plan.group.name,
+    notes: plan.group.notes ?? null,
+    createdAt,
+    createdBy: CREATED_BY,
+    maxParallel: plan.execution.max_parallel,
+    planRef: 'plan.json',
+    runs: runs.map((r) => ({ runId: r.runId, overrides: r.overrides })),
+  });
+  const save = (change: (g: Group) => void): Promise<Group> =>
+    updateState(ws, clock, async (tx) => {
+      const current = (await tx.getGroup(groupId)) ?? group;
+      change(current);
+      tx.putGroup(current);
+      return current;
+    });
+  await save(() => undefined);
+  opts.emit(groupStartToken(groupId, runs.length));
+
+  let stopping: 'cancel' | 'fail_fast' | null = null;
+  const running = new Map<string, number>(); // run id -> process group
+  const stopAll = (): void => {
+    for (const pgid of running.values()) void terminateProcessGroup(pgid, opts.killGraceMs, clock);
+  };
+  const onAbort = (): void => {
+    if (!stopping) stopping = 'cancel';
+    stopAll();
+  };
+  opts.signal.addEventListener('abort', onAbort, { once: true });
+
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < runs.length && !stopping && !opts.signal.aborted) {
+      const index = next++;
+      const run = runs[index]!;
+      opts.emit(groupRunToken(run.runId, index + 1, runs.length));
+      await save((g) => setRun(g, run.runId, { status: 'running' }));
+      const dir = runDir(ws, run.runId);
+      const proc = spawnDetached(opts.nodePath, [opts.cliPath, 'run', '--run-dir', dir, '--workspace', ws.root, '--quiet'], {
+        cwd: ws.root,
+        env: opts.env,
+        outputFile: path.join(dir, 'runner.log'),
+      });
+      if (proc.pid) running.set(run.runId, proc.pgid);
+      if (stopping) stopAll();
+      await proc.exited;
+      running.delete(run.runId);
+      const result = await readResult(ws, run.runId).catch(() => undefined);
+      const status = result ? jobStateOfResult(result.status) : stopping ? 'canceled' : 'failed';
+      const metric = result && status === 'succeeded' ? primaryMetricOf(result) : null;
+      await save((g) =>
+        setRun(g, run.runId, {
+          status,
+          result_ref: toWorkspaceRef(ws, resultFile(ws, run.runId)),
+          primary_metric: metric?.value ?? null,
+          ...(metric ? { primary_metric_name: metric.name } : {}),
+        }),
+      );
+      opts.emit(groupRunDoneToken(run.runId, status));
+      if (status === 'failed' && plan.execution.fail_fast && !stopping) {
+        stopping = 'fail_fast';
+        stopAll();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(plan.execution.max_parallel, runs.length) }, worker));
+  opts.signal.removeEventListener('abort', onAbort);
+
+  const cancelled = stopping === 'cancel';
+  const final = await save((g) => {
+    for (const r of g.runs) if (r.status === 'pending' || r.status === 'running') r.status = 'canceled';
+    if (stopping) g.execution.cancelled = true;
+  });
+  if (stopping) opts.emit(groupCanceledToken(groupId));
+  opts.emit(groupCompleteToken(groupId, final.summary));
+  return { group: final, cancelled };
+}
+
+function setRun(group: Group, runId: string, fields: Partial<Group['runs'][number]>): void {
+  const entry = group.runs.find((r) => r.run_id === runId);
+  if (entry) Object.assign(entry, fields);
+}
