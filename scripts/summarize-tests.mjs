@@ -1,19 +1,38 @@
-// Prints "N passed, N failed" from vitest's JSON report; exits 1 when a test failed or none ran.
+// Prints "N passed, N failed" summed over vitest's JSON report and pytest's JUnit XML report;
+// exits 1 when a test failed, a report is missing, or no test ran.
 import { readFileSync } from 'node:fs';
 
-const file = process.argv[2] ?? 'test-results/vitest.json';
-let report;
+const [vitestFile = 'test-results/vitest.json', pytestFile = 'test-results/pytest.xml'] = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+
 try {
-  report = JSON.parse(readFileSync(file, 'utf8'));
+  const report = JSON.parse(readFileSync(vitestFile, 'utf8'));
+  passed += report.numPassedTests ?? 0;
+  // Test files that failed to load count as failures too.
+  const brokenFiles = (report.testResults ?? []).filter((s) => s.status === 'failed' && (s.assertionResults ?? []).length === 0).length;
+  failed += (report.numFailedTests ?? 0) + brokenFiles;
+  skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 } catch (err) {
-  console.log(`could not read the test report ${file}: ${err.message}`);
-  console.log('0 passed, 1 failed');
-  process.exit(1);
+  console.log(`could not read the vitest report ${vitestFile}: ${err.message}`);
+  failed += 1;
 }
-const passed = report.numPassedTests ?? 0;
-// Suites that failed to load count as failures too.
-const failedSuites = (report.testResults ?? []).filter((s) => s.status === 'failed' && (s.assertionResults ?? []).length === 0).length;
-const failed = (report.numFailedTests ?? 0) + failedSuites;
-const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+
+try {
+  const xml = readFileSync(pytestFile, 'utf8');
+  const suite = /<testsuite\b[^>]*>/.exec(xml)?.[0] ?? '';
+  const attr = (name) => Number(new RegExp(`\\b${name}="(\\d+)"`).exec(suite)?.[1] ?? 0);
+  const total = attr('tests');
+  const bad = attr('failures') + attr('errors');
+  const skip = attr('skipped');
+  passed += total - bad - skip;
+  failed += bad;
+  skipped += skip;
+} catch (err) {
+  console.log(`could not read the pytest report ${pytestFile}: ${err.message}`);
+  failed += 1;
+}
+
 console.log(skipped > 0 ? `${passed} passed, ${failed} failed, ${skipped} skipped` : `${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

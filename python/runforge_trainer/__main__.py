@@ -25,6 +25,20 @@ def artifact(run_dir: str, relative: str, kind: str) -> dict:
     return {"path": relative, "type": kind, "bytes": os.path.getsize(os.path.join(run_dir, relative))}
 
 
+def fit(model, ds, family: str) -> None:
+    """Fits; scikit-learn checks hyperparameter values only here, so a bad one is reported as such."""
+    from .data import TrainerError
+
+    try:
+        from sklearn.utils._param_validation import InvalidParameterError
+    except ImportError:  # older scikit-learn
+        InvalidParameterError = ()
+    try:
+        model.fit(ds.X_train, ds.y_train)
+    except InvalidParameterError as exc:
+        raise TrainerError(f"Invalid hyperparameters for {family}: {exc}", "InvalidHyperparameters")
+
+
 def train(config: dict) -> dict:
     import joblib
 
@@ -58,7 +72,7 @@ def train(config: dict) -> dict:
 
         model = build(family, hp, ds, seed)
         tokens.progress(0, 1, "fits")
-        model.fit(ds.X_train, ds.y_train)
+        fit(model, ds, family)
         tokens.progress(1, 1, "fits")
         tokens.stage("EVALUATING")
         metrics = classification_metrics(ds.y_test, model.predict(ds.X_test))

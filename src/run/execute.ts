@@ -266,6 +266,12 @@ async function runChild(attempt: Attempt, opts: RunOptions, program: string, arg
   opts.signal.addEventListener('abort', onAbort, { once: true });
   if (opts.signal.aborted) onAbort();
   const r = await child;
+  if (r.signal && !cancelled) {
+    // A signal to our whole process group reaches the program and us at once; the program's exit
+    // may be seen before our own handler runs. Give it a moment before calling this a failure.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (opts.signal.aborted) cancelled = true;
+  }
   opts.signal.removeEventListener('abort', onAbort);
   log.flush();
   if (r.failed && r.exitCode === undefined && !r.signal && !cancelled) {

@@ -131,3 +131,25 @@ export function maxConcurrency(list: Interval[], filter: (i: Interval) => boolea
   }
   return max;
 }
+
+/**
+ * A learnable CSV (two well separated classes `no`/`yes`) with a categorical column and ~10% missing
+ * values, written to `<ws>/data/train.csv`.
+ */
+export function writeDataset(ws: string, rows = 200, name = 'train.csv'): string {
+  let seed = 12345;
+  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const gauss = (): number => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+  const lines = ['x1,x2,color,target'];
+  for (let i = 0; i < rows; i++) {
+    const cls = i % 2;
+    const x1 = (cls ? 2.5 : -2.5) + gauss();
+    const x2 = (cls ? -1 : 1) + gauss();
+    const color = rand() < 0.8 ? (cls ? 'red' : 'blue') : 'green';
+    lines.push(`${rand() < 0.1 ? '' : x1.toFixed(4)},${x2.toFixed(4)},${rand() < 0.1 ? '' : color},${cls ? 'yes' : 'no'}`);
+  }
+  mkdirSync(path.join(ws, 'data'), { recursive: true });
+  const file = path.join(ws, 'data', name);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
