@@ -59,7 +59,7 @@ describe('runforge run trains for real', () => {
   });
 
   it.each([
-    ['a missing label column', (ws: string) => request('logistic_regression', {}, { dataset: { path: 'data/train.csv', label_column: 'nope' } }), 1, 'InvalidDataset', "Label column 'nope' not found in the dataset (columns: x1, x2, color, target)"],
+    ['a missing label column', () => request('logistic_regression', {}, { dataset: { path: 'data/train.csv', label_column: 'nope' } }), 1, 'InvalidDataset', "Label column 'nope' not found in the dataset (columns: x1, x2, color, target)"],
     ['a missing dataset', () => request('logistic_regression', {}, { dataset: { path: 'data/none.csv', label_column: 'target' } }), 3, 'MissingFiles', 'Dataset not found: '],
     ['an unknown hyperparameter', () => request('random_forest', { depth: 3 }), 1, 'InvalidHyperparameters', 'Unknown hyperparameter(s) for random_forest: depth'],
   ])('%s ends in result.json failed with message and type', async (_n, make, code, type, message) => {
