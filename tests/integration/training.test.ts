@@ -65,7 +65,7 @@ describe('runforge run trains for real', () => {
   ])('%s ends in result.json failed with message and type', async (_n, make, code, type, message) => {
     const ws = tempWorkspace();
     writeDataset(ws);
-    const dir = writeRun(ws, 'r', make(ws));
+    const dir = writeRun(ws, 'r', make());
     const r = await runCli(['run', '--run-dir', dir, '--quiet']);
     expect(r.code).toBe(code);
     const result = readJson(path.join(dir, 'result.json'));
