@@ -13,7 +13,7 @@ import type { RunResult } from '../contracts/result.js';
 import type { Clock, TimerHandle } from '../infra/clock.js';
 import { OperationFailedError } from '../infra/errors.js';
 import type { Logger } from '../infra/logger.js';
-import { formatTimestamp } from '../infra/time.js';
+import { formatTimestamp, formatUtcSeconds } from '../infra/time.js';
 import { type DeviceLoad, deviceCapacity, type GpuDevice, pickDevice } from '../gpu/devices.js';
 import { makeJob } from '../queue/jobs.js';
 import { primaryMetricOf, type PrimaryMetric } from '../queue/primary-metric.js';
@@ -444,7 +444,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
         version: 1,
         status,
         job_id: a.jobId,
-        finished_at: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        finished_at: formatUtcSeconds(now),
         error: { message, type },
       }).catch((err: unknown) => this.log.error({ err: String(err) }, 'could not write result.json'));
     };
