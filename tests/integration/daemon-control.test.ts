@@ -44,6 +44,19 @@ describe('GPU slots (stand-in nvidia-smi with two devices)', () => {
     await d.exited;
   });
 
+  it('--gpu-slots 0 with GPUs present: GPU requests run on the CPU with gpu_slot_unavailable', async () => {
+    const ws = tempWorkspace();
+    writeRun(ws, 'wants-gpu', baseRequest({ device: { type: 'gpu' }, command: ['sh', '-c', 'echo "visible=[$CUDA_VISIBLE_DEVICES]"'] }));
+    await runCli(['enqueue-run', '--run-id', 'wants-gpu'], { cwd: ws });
+    const d = startDaemon(ws, ['--gpu-slots', '0'], withFakeGpus());
+    await waitFor('done', allDone(ws, 1));
+    const logs = readFileSync(path.join(runDirOf(ws, 'wants-gpu'), 'logs.txt'), 'utf8');
+    expect(logs).toContain('[RF:DEVICE=CPU gpu_reason=gpu_slot_unavailable]');
+    expect(logs).toContain('visible=[]');
+    d.kill();
+    await d.exited;
+  });
+
   it('G8 in the daemon: a GPU request without any GPU runs on the CPU with no_gpu_detected', async () => {
     const ws = tempWorkspace();
     writeRun(ws, 'wants-gpu', baseRequest({ device: { type: 'gpu' }, command: ['sh', '-c', 'echo "visible=[$CUDA_VISIBLE_DEVICES] device=$RUNFORGE_DEVICE"'] }));

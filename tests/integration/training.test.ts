@@ -48,6 +48,15 @@ describe('runforge run trains for real', () => {
     }
   });
 
+  it('--max-rows trains on the first N rows only', async () => {
+    const ws = tempWorkspace();
+    writeDataset(ws);
+    const dir = writeRun(ws, 'r', request('logistic_regression'));
+    expect((await runCli(['run', '--run-dir', dir, '--max-rows', '60', '--quiet'])).code).toBe(0);
+    expect(readFileSync(path.join(dir, 'logs.txt'), 'utf8')).toMatch(/Loaded 60 rows: .* 48 train \/ 12 test/);
+    expect((await runCli(['run', '--run-dir', dir, '--max-rows', '0'])).code).toBe(2);
+  });
+
   it('the same seed gives the same metrics', async () => {
     const ws = tempWorkspace();
     writeDataset(ws);
