@@ -137,10 +137,49 @@ export function buildProgram(run: Run): Command {
 
   program
     .command('groups')
-    .description('list every group with its progress and best run')
+    .description('list every group with its progress and best run; `groups show <group-id>`: its leaderboard')
+    .argument('[action]', '`show` for one group')
+    .argument('[group-id]', 'the group to show')
     .addOption(workspaceOption())
     .addOption(jsonOption())
-    .action((opts) => run(import('./commands/groups.js').then((m) => m.groupsCommand(opts))));
+    .action((action: string | undefined, gid: string | undefined, opts) =>
+      run(import('./commands/groups.js').then((m) => m.groupsCommand(action, gid, opts))),
+    );
+
+  program
+    .command('history')
+    .description('every run, newest first, with outcome, duration, device and primary metric')
+    .option('--group <id>', 'only runs of this group')
+    .option('--state <state>', 'only runs whose newest job is in this state')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((opts) => run(import('./commands/history.js').then((m) => m.historyCommand(opts))));
+
+  program
+    .command('logs')
+    .description("print a run's log; -f follows it until the run ends")
+    .argument('<run-id>', 'the run')
+    .option('-f, --follow', 'keep printing new lines until the run has ended')
+    .option('--interval <s>', 'with -f, seconds between looks at the log', '0.5')
+    .addOption(workspaceOption())
+    .action((runId: string, opts) => run(import('./commands/logs.js').then((m) => m.logsCommand(runId, opts))));
+
+  program
+    .command('watch')
+    .description('a live view of slots, groups and running jobs (plain snapshots when not on a terminal)')
+    .option('--once', 'print one snapshot and exit')
+    .option('--interval <s>', 'seconds between redraws', '1')
+    .addOption(workspaceOption())
+    .action((opts) => run(import('./commands/watch.js').then((m) => m.watchCommand(opts))));
+
+  program
+    .command('ui')
+    .description('a local web dashboard (127.0.0.1 only) with live updates and controls')
+    .option('--port <n>', 'port (0: any free one)', '8765')
+    .option('--open', 'open it in the browser')
+    .option('--stale-after <s>', 'heartbeat age after which the daemon is shown as gone', '30')
+    .addOption(workspaceOption())
+    .action((opts) => run(import('./commands/ui.js').then((m) => m.uiCommand(opts))));
 
   const groupCommand = (name: string, description: string, handler: string): void => {
     program

@@ -2,11 +2,13 @@
 import type { Group } from '../contracts/group.js';
 import { isBetter, primaryMetricOf } from '../queue/primary-metric.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
+import { resultDevice } from './history.js';
 import { readRequest, readResult } from '../workspace/store.js';
 
 export interface LeaderboardRow {
   rank: number | null;
   run_id: string;
+  name: string | null;
   status: string;
   family: string | null;
   device: string | null;
@@ -24,14 +26,14 @@ export async function leaderboard(ws: WorkspacePaths, group: Group): Promise<Lea
       readRequest(ws, run.run_id).catch(() => undefined),
     ]);
     const metric = result && result.status === 'succeeded' ? primaryMetricOf(result) : null;
-    const device = (result?.effective_config as { device?: { type?: string; gpu_id?: number; gpu_reason?: string } } | undefined)?.device;
-    const reason = device?.gpu_reason && device.gpu_reason !== 'user_requested_cpu' ? ` (${device.gpu_reason})` : '';
+    const name = typeof request?.name === 'string' ? request.name : null;
     rows.push({
       rank: null,
       run_id: run.run_id,
+      name,
       status: run.status,
       family: request?.model?.family ?? (request?.command ? 'command' : null),
-      device: device?.type ? `${device.type}${device.gpu_id !== undefined ? `:${device.gpu_id}` : ''}${reason}` : (request?.device.type ?? null),
+      device: resultDevice(result) ?? request?.device.type ?? null,
       overrides: run.request_overrides,
       metric_name: metric?.name ?? null,
       metric: metric?.value ?? null,

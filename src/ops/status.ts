@@ -104,10 +104,11 @@ const runningView = (j: Job): RunningJob => ({
   cancel_requested: j.cancel_requested === true,
 });
 
-export async function collectStatus(ws: WorkspacePaths, clock: Clock): Promise<StatusSnapshot> {
+/** `staleAfterMs`: when a heartbeat counts as stale (SPEC §6: 30 s; smaller in tests of the dashboard). */
+export async function collectStatus(ws: WorkspacePaths, clock: Clock, staleAfterMs?: number): Promise<StatusSnapshot> {
   const [queue, daemonStatus, groups] = await Promise.all([readQueue(ws), readDaemonStatus(ws), listGroups(ws)]);
   const nowMs = clock.now();
-  const daemon = assessDaemon(daemonStatus, nowMs);
+  const daemon = assessDaemon(daemonStatus, nowMs, staleAfterMs);
   const live = daemon.health === 'healthy' || daemon.health === 'stopping';
   const limits = {
     max_parallel: live && daemonStatus ? daemonStatus.max_parallel : queue.max_parallel,

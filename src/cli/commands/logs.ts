@@ -1,0 +1,26 @@
+import { readLog, runDetail } from '../../ops/run-detail.js';
+import { parseSecondsFlag, resolveWorkspace } from '../options.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Prints a run's logs.txt; with -f keeps printing new lines until the run has ended. */
+export async function logsCommand(runId: string, opts: { workspace?: string; follow?: boolean; interval: string }): Promise<number> {
+  const ws = resolveWorkspace(opts.workspace);
+  const every = parseSecondsFlag('--interval', opts.interval, 0.05);
+  await runDetail(ws, runId); // exit 3 for an unknown run, 2 for a bad id
+  let next = 0;
+  for (;;) {
+    const chunk = await readLog(ws, runId, next);
+    if (chunk.text) process.stdout.write(chunk.text);
+    next = chunk.next;
+    if (!opts.follow) return 0;
+    const { job } = await runDetail(ws, runId);
+    const active = job !== null && (job.state === 'queued' || job.state === 'running');
+    if (!active && !chunk.text) {
+      const rest = await readLog(ws, runId, next);
+      if (rest.text) process.stdout.write(rest.text);
+      return 0;
+    }
+    if (!chunk.text) await sleep(every);
+  }
+}

@@ -1,0 +1,88 @@
+/** One run for the dashboard's run page and `runforge logs`: request, result, job, log, metric points. */
+import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Job } from '../contracts/queue.js';
+import type { RunRequest } from '../contracts/request.js';
+import type { RunResult } from '../contracts/result.js';
+import { MissingFilesError } from '../infra/errors.js';
+import { newestJobByRun } from '../queue/jobs.js';
+import { readTextIfExists } from '../workspace/json-file.js';
+import { runDir, type WorkspacePaths } from '../workspace/paths.js';
+import { readQueue, readRequest, readResult } from '../workspace/store.js';
+import { assertSafeId } from './ids.js';
+
+export interface RunDetail {
+  run_id: string;
+  job: Job | null;
+  request: RunRequest | null;
+  result: RunResult | null;
+  /** Problems reading request.json / result.json, shown instead of failing the page. */
+  problems: string[];
+}
+
+export async function runDetail(ws: WorkspacePaths, runId: string): Promise<RunDetail> {
+  assertSafeId('run id', runId);
+  const problems: string[] = [];
+  const queue = await readQueue(ws);
+  const job = newestJobByRun(queue.jobs.filter((j) => j.run_id === runId)).get(runId) ?? null;
+  const request = await readRequest(ws, runId).catch((err: Error) => (problems.push(err.message), undefined));
+  if (!job && !request && problems.length === 0) throw new MissingFilesError(`Run not found: ${runId}`);
+  const result = await readResult(ws, runId).catch((err: Error) => (problems.push(err.message), undefined));
+  return { run_id: runId, job, request: request ?? null, result: result ?? null, problems };
+}
+
+export interface LogChunk {
+  text: string;
+  /** Byte offset to ask for next time. */
+  next: number;
+}
+
+/** The run's logs.txt from byte `from` (at most `max` bytes); empty when there is none yet. */
+export async function readLog(ws: WorkspacePaths, runId: string, from = 0, max = 1 << 20): Promise<LogChunk> {
+  assertSafeId('run id', runId);
+  const file = path.join(runDir(ws, runId), 'logs.txt');
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch {
+    return { text: '', next: 0 };
+  }
+  const start = from > size ? 0 : from;
+  const length = Math.min(size - start, max);
+  if (length <= 0) return { text: '', next: start };
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, start);
+    // Only whole lines, so a reader never sees half a line.
+    const lastNewline = buffer.lastIndexOf(0x0a);
+    const usable = lastNewline === -1 ? (length === max ? length : 0) : lastNewline + 1;
+    return { text: buffer.subarray(0, usable).toString('utf8'), next: start + usable };
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface MetricPoint {
+  step: number;
+  epoch?: number;
+  name: string;
+  value: number;
+  time?: number;
+}
+
+export async function readMetricPoints(ws: WorkspacePaths, runId: string): Promise<MetricPoint[]> {
+  assertSafeId('run id', runId);
+  const text = await readTextIfExists(path.join(runDir(ws, runId), 'metrics.jsonl'));
+  if (!text) return [];
+  const points: MetricPoint[] = [];
+  for (const line of text.split('\n')) {
+    try {
+      const p = JSON.parse(line) as MetricPoint;
+      if (typeof p.name === 'string' && typeof p.value === 'number' && typeof p.step === 'number') points.push(p);
+    } catch {
+      // partial line
+    }
+  }
+  return points;
+}

@@ -1,0 +1,202 @@
+/**
+ * The local web dashboard: node:http on 127.0.0.1 only. Reads are open to this machine; every
+ * state-changing request needs the token that `runforge ui` puts into the URL it prints (403
+ * otherwise). Requests whose Host is not this server (DNS rebinding) or that come from another
+ * address are refused. Live updates are server-sent events.
+ */
+import { type FSWatcher, watch } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { type JobState, JOB_STATES } from '../contracts/queue.js';
+import type { Clock } from '../infra/clock.js';
+import { RunForgeError, ExitCode } from '../infra/errors.js';
+import { cancelGroup, cancelRun, retryFailed, setGroupPaused } from '../ops/control.js';
+import { runHistory } from '../ops/history.js';
+import { assertSafeId } from '../ops/ids.js';
+import { leaderboard } from '../ops/leaderboard.js';
+import { readLog, readMetricPoints, runDetail } from '../ops/run-detail.js';
+import { collectStatus } from '../ops/status.js';
+import type { WorkspacePaths } from '../workspace/paths.js';
+import { readGroup } from '../workspace/store.js';
+import { DASHBOARD_HTML } from './page.js';
+
+export interface UiOptions {
+  port: number;
+  token: string;
+  /** Heartbeat age (ms) after which the daemon is shown as gone. Default 30000. */
+  staleAfterMs?: number;
+  /** How often (ms) live clients are sent a fresh status even without file changes. Default 1000. */
+  tickMs?: number;
+}
+
+export interface UiServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json; charset=utf-8'): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    ...(type.startsWith('text/html')
+      ? { 'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:" }
+      : {}),
+  });
+  res.end(text);
+}
+
+const HTTP_OF_EXIT: Record<number, number> = {
+  [ExitCode.usage]: 400,
+  [ExitCode.missingFiles]: 404,
+  [ExitCode.failed]: 409,
+  [ExitCode.invalidPlan]: 400,
+  [ExitCode.internal]: 500,
+};
+
+function sendError(res: ServerResponse, err: unknown): void {
+  if (err instanceof RunForgeError) return send(res, HTTP_OF_EXIT[err.exitCode] ?? 500, { error: err.message });
+  send(res, 500, { error: err instanceof Error ? err.message : String(err) });
+}
+
+function tokenMatches(given: string | null | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export async function startUiServer(ws: WorkspacePaths, clock: Clock, options: UiOptions): Promise<UiServer> {
+  const staleAfterMs = options.staleAfterMs;
+  const clients = new Set<ServerResponse>();
+  let lastSent = '';
+  let watcher: FSWatcher | undefined;
+  let pending: NodeJS.Timeout | undefined;
+
+  const snapshot = async (): Promise<string> => {
+    try {
+      return JSON.stringify(await collectStatus(ws, clock, staleAfterMs));
+    } catch (err) {
+      return JSON.stringify({ error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  const broadcast = async (force = false): Promise<void> => {
+    if (clients.size === 0) return;
+    const data = await snapshot();
+    const comparable = data.replace(/"generated_at_ms":\d+,/, '').replace(/"heartbeat_age_s":[\d.]+/, '');
+    if (!force && comparable === lastSent) return;
+    lastSent = comparable;
+    for (const res of clients) res.write(`event: status\ndata: ${data}\n\n`);
+  };
+  const soon = (): void => {
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      void broadcast();
+    }, 50);
+  };
+  try {
+    // State changes push a fresh status at once; the tick below covers heartbeat ageing and a
+    // workspace whose .runforge/ does not exist yet.
+    watcher = watch(ws.stateDir, { recursive: true }, () => soon());
+    watcher.on('error', () => undefined);
+  } catch {
+    watcher = undefined;
+  }
+  const tick = setInterval(() => void broadcast(), options.tickMs ?? 1000);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return send(res, 403, { error: 'Only this machine may use the dashboard' });
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (!/^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host)) return send(res, 403, { error: `Host ${host} is not this dashboard` });
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+
+    if (req.method === 'POST') {
+      if (!tokenMatches(req.headers['x-runforge-token'] as string | undefined, options.token)) {
+        return send(res, 403, { error: 'Missing or wrong token: open the URL that `runforge ui` printed' });
+      }
+      req.resume();
+      if (parts[0] === 'api' && parts[1] === 'groups' && parts[2] && parts[3]) {
+        const gid = assertSafeId('group id', parts[2]);
+        switch (parts[3]) {
+          case 'pause':
+            return send(res, 200, { group_id: gid, paused: (await setGroupPaused(ws, clock, gid, true)).group.paused });
+          case 'resume':
+            return send(res, 200, { group_id: gid, paused: (await setGroupPaused(ws, clock, gid, false)).group.paused });
+          case 'retry':
+            return send(res, 200, { group_id: gid, retried: (await retryFailed(ws, clock, gid)).jobs.map((j) => j.job_id) });
+          case 'cancel': {
+            const out = await cancelGroup(ws, clock, gid);
+            return send(res, 200, { group_id: gid, status: out.group.status, canceled: out.canceled.length, stopping: out.flagged.length });
+          }
+        }
+      }
+      if (parts[0] === 'api' && parts[1] === 'runs' && parts[2] && parts[3] === 'cancel') {
+        const out = await cancelRun(ws, clock, { runId: parts[2] });
+        return send(res, 200, { job_id: out.job.job_id, outcome: out.outcome });
+      }
+      return send(res, 404, { error: 'No such action' });
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'Method not allowed' });
+
+    if (parts.length === 0) return send(res, 200, DASHBOARD_HTML, 'text/html; charset=utf-8');
+    if (parts[0] !== 'api') return send(res, 404, { error: 'Not found' });
+    switch (parts[1]) {
+      case 'status':
+        return send(res, 200, await snapshot());
+      case 'events': {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+        res.write(`retry: 1000\nevent: status\ndata: ${await snapshot()}\n\n`);
+        clients.add(res);
+        req.on('close', () => clients.delete(res));
+        return;
+      }
+      case 'runs': {
+        if (!parts[2]) {
+          const state = url.searchParams.get('state') || undefined;
+          if (state && !(JOB_STATES as readonly string[]).includes(state)) return send(res, 400, { error: `Unknown state ${state}` });
+          const group = url.searchParams.get('group') || undefined;
+          return send(res, 200, { runs: await runHistory(ws, { group, state: state as JobState | undefined }) });
+        }
+        const runId = parts[2];
+        if (parts[3] === 'log') return send(res, 200, await readLog(ws, runId, Number(url.searchParams.get('from') ?? 0) || 0));
+        if (parts[3] === 'metrics') return send(res, 200, { points: await readMetricPoints(ws, runId) });
+        return send(res, 200, await runDetail(ws, runId));
+      }
+      case 'groups': {
+        const gid = assertSafeId('group id', parts[2] ?? '');
+        const group = await readGroup(ws, gid);
+        if (!group) return send(res, 404, { error: `Group not found: ${gid}` });
+        return send(res, 200, { group, leaderboard: await leaderboard(ws, group) });
+      }
+    }
+    return send(res, 404, { error: 'Not found' });
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => sendError(res, err));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}/?token=${options.token}`,
+    close: async () => {
+      clearInterval(tick);
+      if (pending) clearTimeout(pending);
+      watcher?.close();
+      for (const res of clients) res.end();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
