@@ -147,6 +147,7 @@ export async function startUiServer(ws: WorkspacePaths, clock: Clock, options: U
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'Method not allowed' });
 
     if (parts.length === 0) return send(res, 200, DASHBOARD_HTML, 'text/html; charset=utf-8');
+    if (parts[0] === 'favicon.ico') return send(res, 204, '');
     if (parts[0] !== 'api') return send(res, 404, { error: 'Not found' });
     switch (parts[1]) {
       case 'status':
