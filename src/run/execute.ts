@@ -44,6 +44,8 @@ export interface RunOutcome {
 }
 
 interface Attempt {
+  /** The request's name, repeated in result.json for lists of runs. */
+  name?: string | null;
   startedMs: number;
   log: RunLog;
   resultFile: string;
@@ -149,6 +151,7 @@ async function finish(
     started_at: formatUtcSeconds(attempt.startedMs),
     finished_at: formatUtcSeconds(finishedMs),
     ...(opts.jobId ? { job_id: opts.jobId } : {}),
+    ...(attempt.name ? { name: attempt.name } : {}),
     ...extra,
   };
   if (result.summary?.metrics && !result.summary.primary_metric) {
@@ -196,6 +199,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     );
   }
   const request = parsed.value;
+  attempt.name = request.name ?? null;
   const device = decideDevice(request, await withDeviceDecision(opts.env));
   log.token(deviceToken(device));
   const config = effectiveConfig(request, device);
