@@ -11,3 +11,14 @@ export const err = (line: string): void => {
 export const outJson = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 };
+
+/**
+ * A progress line on stderr that redraws itself, only when stderr is a terminal (so scripts, pipes
+ * and --json output never see it). Returns undefined when there is no terminal.
+ */
+export function terminalProgress(label: string): ((done: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (done, total) => {
+    process.stderr.write(`\r${label} ${done}/${total}${done === total ? '\n' : ''}`);
+  };
+}

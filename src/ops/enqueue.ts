@@ -68,6 +68,8 @@ export async function enqueueRun(ws: WorkspacePaths, clock: Clock, options: Enqu
 
 export interface EnqueueSweepOptions {
   priority?: number | undefined;
+  /** Called while run folders are written (large sweeps take a while). */
+  onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
 export interface EnqueuedSweep {
@@ -93,7 +95,7 @@ export async function enqueueSweep(
   const expanded = expandPlan(plan, { groupId, createdAt, createdBy: CREATED_BY });
   const runs = expanded.map((run, i) => ({ ...run, runId: formatSweepRunId(groupId, i, expanded.length) }));
 
-  await writeRunRequests(ws, runs);
+  await writeRunRequests(ws, runs, options.onProgress);
   await writeGroupFile(ws, groupId, 'plan.json', { ...planDoc, workspace: ws.root });
 
   const jobs = await updateState(ws, clock, (tx) => {

@@ -74,14 +74,18 @@ export async function readResult(ws: WorkspacePaths, runId: string): Promise<Run
   return readDocument('result', file, displayPath(ws, file));
 }
 
-/** Creates run folders with their request.json (new runs of a sweep). */
+/** Creates run folders with their request.json (new runs of a sweep); `onProgress(done, total)` now and then. */
 export async function writeRunRequests(
   ws: WorkspacePaths,
   runs: readonly { runId: string; request: RunRequest }[],
+  onProgress?: (done: number, total: number) => void,
 ): Promise<void> {
+  let done = 0;
   for (const { runId, request } of runs) {
     await mkdir(runDir(ws, runId), { recursive: true });
     await writeJsonAtomic(requestFile(ws, runId), request);
+    done++;
+    if (onProgress && (done % 100 === 0 || done === runs.length)) onProgress(done, runs.length);
   }
 }
 

@@ -46,7 +46,7 @@ describe('dashboard API', () => {
     const run = readJson(queueFile(ws)).jobs[0].run_id;
     const actions = [`/api/groups/${gid}/pause`, `/api/groups/${gid}/resume`, `/api/groups/${gid}/retry`, `/api/groups/${gid}/cancel`, `/api/runs/${run}/cancel`];
     for (const path of actions) {
-      for (const headers of [{}, { 'x-runforge-token': 'wrong' }, { 'x-runforge-token': `${ui.token}x` }]) {
+      for (const headers of [{}, { 'x-runforge-token': 'wrong' }, { 'x-runforge-token': `${ui.token}x` }] as Record<string, string>[]) {
         const r = await request(ui.base, path, { method: 'POST', headers });
         expect(r.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
         expect(JSON.parse(r.body).error).toMatch(/token/);

@@ -5,7 +5,7 @@ import { enqueueRun, enqueueSweep } from '../../ops/enqueue.js';
 import { loadPlan } from '../../ops/plan-file.js';
 import { groupEnqueuedToken } from '../../run/tokens.js';
 import { parseIntFlag, resolveWorkspace } from '../options.js';
-import { out, outJson } from '../output.js';
+import { out, outJson, terminalProgress } from '../output.js';
 import { existsSync } from 'node:fs';
 
 interface EnqueueRunFlags {
@@ -54,7 +54,7 @@ export async function enqueueSweepCommand(opts: EnqueueSweepFlags): Promise<numb
   const priority = opts.priority === undefined ? undefined : parseIntFlag('--priority', opts.priority);
   const { plan, doc } = await loadPlan(path.resolve(opts.plan));
   const ws = sweepWorkspace(opts.workspace, plan.workspace);
-  const sweep = await enqueueSweep(ws, systemClock, plan, doc, { priority });
+  const sweep = await enqueueSweep(ws, systemClock, plan, doc, { priority, onProgress: terminalProgress('Writing run folders') });
   if (opts.json) {
     outJson({ group_id: sweep.groupId, runs: sweep.runIds.length, run_ids: sweep.runIds, job_ids: sweep.jobs.map((j) => j.job_id) });
     return 0;

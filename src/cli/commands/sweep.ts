@@ -5,7 +5,7 @@ import { systemClock } from '../../infra/clock.js';
 import { ExitCode } from '../../infra/errors.js';
 import { loadPlan } from '../../ops/plan-file.js';
 import { parseSecondsFlag } from '../options.js';
-import { out } from '../output.js';
+import { out, terminalProgress } from '../output.js';
 import { enqueueSweepCommand, sweepWorkspace } from './enqueue.js';
 
 interface SweepFlags {
@@ -15,6 +15,19 @@ interface SweepFlags {
   priority?: string;
   json?: boolean;
   killGrace: string;
+}
+
+/** Tokens on stdout; on a terminal also a `done/total` line on stderr after each finished run. */
+function withProgress(print: (line: string) => void): (line: string) => void {
+  const progress = terminalProgress('Sweep progress: runs done');
+  let total = 0;
+  let done = 0;
+  return (line) => {
+    print(line);
+    const start = /^\[RF:GROUP=START \S+ runs=(\d+)\]$/.exec(line);
+    if (start) total = Number(start[1]);
+    if (progress && line.startsWith('[RF:GROUP=RUN_DONE ')) progress(++done, total);
+  };
 }
 
 export async function sweepCommand(opts: SweepFlags): Promise<number> {
@@ -33,7 +46,7 @@ export async function sweepCommand(opts: SweepFlags): Promise<number> {
       env: process.env,
       killGraceMs,
       signal: controller.signal,
-      emit: out,
+      emit: withProgress(out),
     });
     if (cancelled) return ExitCode.cancelled;
     return group.status === 'completed' ? ExitCode.ok : ExitCode.failed;
