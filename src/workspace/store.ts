@@ -5,7 +5,7 @@
  * - `updateState` is the one read-modify-write path for queue.json and group.json: it holds the
  *   workspace lock for the whole cycle, re-reads the files under it, lets the caller change the queue,
  *   brings every group whose jobs changed back into agreement with the queue, and writes atomically
- *   (queue first: it is the source of truth, groups are derived from it).
+ *   (group records first, then the queue, so a reader polling queue.json never finds a group behind it).
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -175,11 +175,12 @@ export async function updateState<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: 
     }
 
     assertHeld();
-    if (serialize(queue) !== beforeText) await writeJsonAtomic(ws.queueFile, queue);
+    // Groups first: whoever sees a job's new state in queue.json finds its group already updated.
     for (const group of toWrite) {
       await mkdir(groupDir(ws, group.group_id), { recursive: true });
       await writeJsonAtomic(groupFile(ws, group.group_id), group);
     }
+    if (serialize(queue) !== beforeText) await writeJsonAtomic(ws.queueFile, queue);
     return result;
   });
 }
