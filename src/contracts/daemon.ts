@@ -14,6 +14,12 @@ export const DaemonStatusSchema = z.looseObject({
   active_jobs: NonNegativeInt,
   active_gpu_jobs: NonNegativeInt,
   state: z.enum(DAEMON_STATES),
+  /** NEW: GPU jobs per device at most. */
+  jobs_per_gpu: PositiveInt.optional(),
+  /** NEW: the devices the daemon detected at start. */
+  gpus: z
+    .array(z.looseObject({ index: NonNegativeInt, name: z.string(), uuid: z.string().optional(), memory_total_mb: z.number().optional() }))
+    .optional(),
 });
 export type DaemonStatus = z.infer<typeof DaemonStatusSchema>;
 

@@ -517,7 +517,8 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       active_jobs: this.active.size,
       active_gpu_jobs: gpuJobs,
       state: this.state === 'starting' ? 'running' : this.state,
-      gpus: this.gpus.map((g) => ({ index: g.index, name: g.name, uuid: g.uuid })),
+      jobs_per_gpu: this.options.jobsPerGpu,
+      gpus: this.gpus.map((g) => ({ index: g.index, name: g.name, uuid: g.uuid, memory_total_mb: g.memory_total_mb })),
     }).catch((err: unknown) => this.log.error({ err: String(err) }, 'could not write daemon.json'));
     this.emit('daemon:heartbeat', { activeJobs: this.active.size, activeGpuJobs: gpuJobs });
     if (this.state === 'running' || this.state === 'stopping') {

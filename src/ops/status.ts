@@ -58,6 +58,8 @@ export interface StatusSnapshot {
   limits: { max_parallel: number; gpu_slots: number };
   /** Every job holds one of `max_parallel` slots; a GPU job also holds one of `gpu_slots`. */
   slots: { cpu: { used: number; limit: number }; gpu: { used: number; limit: number } };
+  /** Per GPU device of a live daemon: jobs on it and its cap (`--jobs-per-gpu`). */
+  gpus: { index: number; name: string; used: number; limit: number }[];
   jobs: Record<JobState, number> & { total: number; waiting_for_gpu: number };
   last_served_group: string | null;
   paused_groups: string[];
@@ -133,6 +135,15 @@ export async function collectStatus(ws: WorkspacePaths, clock: Clock, staleAfter
       cpu: { used: running.length, limit: limits.max_parallel },
       gpu: { used: running.filter((j) => j.requires_gpu).length, limit: limits.gpu_slots },
     },
+    gpus:
+      live && daemonStatus?.gpus
+        ? daemonStatus.gpus.map((g) => ({
+            index: g.index,
+            name: g.name,
+            used: running.filter((j) => j.gpu_device === g.index).length,
+            limit: daemonStatus.jobs_per_gpu ?? 1,
+          }))
+        : [],
     jobs: {
       ...counts,
       total: queue.jobs.length,

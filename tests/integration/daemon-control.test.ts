@@ -35,6 +35,11 @@ describe('GPU slots (stand-in nvidia-smi with two devices)', () => {
     await waitFor('done', allDone(ws, 3));
     const list = intervals(ws).sort((a, b) => a.start - b.start);
     expect(maxConcurrency(list)).toBe(2);
+    const status = parseJsonOut<any>(await runCli(['queue-status', '--json'], { cwd: ws }));
+    expect(status.gpus).toEqual([
+      { index: 0, name: 'Fake RunForge GPU 0', used: 0, limit: 1 },
+      { index: 1, name: 'Fake RunForge GPU 1', used: 0, limit: 1 },
+    ]);
     // The first two overlap and run on different devices, the freer one (0) first.
     expect([list[0]!.device, list[1]!.device].sort()).toEqual(['0', '1']);
     for (const i of list) expect(['0', '1']).toContain(i.device);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJsonOut, runCli } from '../helpers/cli.js';
 import { openBrowser, screenshot, startUi } from '../helpers/browser.js';
-import { allDone, queueJobs, startDaemon, waitFor } from '../helpers/daemon.js';
+import { allDone, queueJobs, startDaemon, waitFor, withFakeGpus } from '../helpers/daemon.js';
 import { baseRequest, commandPlan, groupFile, readJson, tempWorkspace, writePlan, writeRun } from '../helpers/workspace.js';
 
 async function enqueue(ws: string, plan: Record<string, unknown>): Promise<string> {
@@ -15,13 +15,14 @@ describe('dashboard in a real browser', () => {
   it('renders a live sweep: daemon health, slots, group progress, runs', async () => {
     const ws = tempWorkspace();
     const gid = await enqueue(ws, commandPlan(ws, 6, ['sleep', '1'], undefined, 'live sweep'));
-    const d = startDaemon(ws, ['--max-parallel', '2']);
+    const d = startDaemon(ws, ['--max-parallel', '2'], withFakeGpus());
     await waitFor('two running', () => queueJobs(ws).filter((j) => j.state === 'running').length === 2);
     const ui = await startUi(ws);
     const { page, dialogs } = await openBrowser();
     await page.goto(ui.url);
     await page.waitForSelector('[data-testid=daemon][data-health=healthy]');
     expect(await page.textContent('[data-testid=cpu-slots]')).toBe('CPU 2/2');
+    expect(await page.locator('[data-testid=gpu-device]').allTextContents()).toEqual(['GPU0 0/1', 'GPU1 0/1']);
     const row = page.locator(`tr[data-group="${gid}"]`);
     await expect.poll(() => row.textContent()).toContain('live sweep');
     await expect.poll(() => row.textContent()).toContain('2 running');

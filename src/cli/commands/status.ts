@@ -26,7 +26,8 @@ export function renderStatus(s: StatusSnapshot): string[] {
   const lines = [
     `Workspace: ${s.workspace}`,
     daemonLine(s),
-    `Slots: CPU ${s.slots.cpu.used}/${s.slots.cpu.limit} in use, GPU ${s.slots.gpu.used}/${s.slots.gpu.limit} in use`,
+    `Slots: CPU ${s.slots.cpu.used}/${s.slots.cpu.limit} in use, GPU ${s.slots.gpu.used}/${s.slots.gpu.limit} in use` +
+      (s.gpus.length > 0 ? ` (${s.gpus.map((g) => `gpu${g.index} ${g.used}/${g.limit}`).join(', ')})` : ''),
     `Jobs: ${j.queued} queued${j.waiting_for_gpu > 0 ? ` (${j.waiting_for_gpu} need a GPU)` : ''}, ${j.running} running, ` +
       `${j.succeeded} succeeded, ${j.failed} failed, ${j.canceled} canceled (${j.total} total)`,
     `Paused groups: ${s.paused_groups.length === 0 ? 'none' : s.paused_groups.join(', ')}`,
