@@ -88,7 +88,7 @@ function renderHeader(s) {
   slots.replaceChildren(
     h("span", { class: "slot", "data-testid": "cpu-slots" }, "CPU " + s.slots.cpu.used + "/" + s.slots.cpu.limit),
     h("span", { class: "slot", "data-testid": "gpu-slots" }, "GPU " + s.slots.gpu.used + "/" + s.slots.gpu.limit),
-    s.gpus.map((g) => h("span", { class: "slot", "data-testid": "gpu-device", title: g.name }, "GPU" + g.index + " " + g.used + "/" + g.limit)),
+    ...s.gpus.map((g) => h("span", { class: "slot", "data-testid": "gpu-device", title: g.name }, "GPU" + g.index + " " + g.used + "/" + g.limit)),
     h("span", { class: "slot" }, s.jobs.queued + " queued" + (s.jobs.waiting_for_gpu ? " (" + s.jobs.waiting_for_gpu + " waiting for a GPU)" : "")),
   );
   document.getElementById("workspace").textContent = s.workspace;
