@@ -7,17 +7,12 @@ import path from 'node:path';
 import type { Group } from '../contracts/group.js';
 import type { SweepPlan } from '../contracts/plan.js';
 import type { Clock } from '../infra/clock.js';
-import { randomHex } from '../infra/random.js';
-import { formatTimestamp } from '../infra/time.js';
-import { newGroupRecord } from '../queue/group-record.js';
-import { formatGroupId, formatSweepRunId } from '../queue/ids.js';
 import { primaryMetricOf } from '../queue/primary-metric.js';
 import { jobStateOfResult } from '../queue/recovery.js';
-import { expandPlan } from '../queue/sweep-expansion.js';
 import { groupCanceledToken, groupCompleteToken, groupRunDoneToken, groupRunToken, groupStartToken } from '../run/tokens.js';
-import { CREATED_BY } from '../version.js';
 import { resultFile, runDir, toWorkspaceRef, type WorkspacePaths } from '../workspace/paths.js';
-import { readResult, updateState, writeGroupFile, writeRunRequests } from '../workspace/store.js';
+import { readResult, updateState } from '../workspace/store.js';
+import { prepareSweep } from '../ops/enqueue.js';
 import { spawnDetached, terminateProcessGroup } from './process.js';
 
 export interface DirectSweepOptions {
@@ -43,22 +38,7 @@ export async function runDirectSweep(
   planDoc: Record<string, unknown>,
   opts: DirectSweepOptions,
 ): Promise<DirectSweepOutcome> {
-  const groupId = formatGroupId(clock.now(), randomHex());
-  const createdAt = formatTimestamp(clock.now());
-  const expanded = expandPlan(plan, { groupId, createdAt, createdBy: CREATED_BY });
-  const runs = expanded.map((r, i) => ({ ...r, runId: formatSweepRunId(groupId, i, expanded.length) }));
-  await writeRunRequests(ws, runs);
-  await writeGroupFile(ws, groupId, 'plan.json', { ...planDoc, workspace: ws.root });
-  const group = newGroupRecord({
-    groupId,
-    name: plan.group.name,
-    notes: plan.group.notes ?? null,
-    createdAt,
-    createdBy: CREATED_BY,
-    maxParallel: plan.execution.max_parallel,
-    planRef: 'plan.json',
-    runs: runs.map((r) => ({ runId: r.runId, overrides: r.overrides })),
-  });
+  const { groupId, runs, group } = await prepareSweep(ws, clock, plan, planDoc);
   const save = (change: (g: Group) => void): Promise<Group> =>
     updateState(ws, clock, async (tx) => {
       const current = (await tx.getGroup(groupId)) ?? group;

@@ -1,5 +1,6 @@
 /** Putting work into the queue: one run, or a whole sweep written with one queue update. */
 import { stat } from 'node:fs/promises';
+import type { Group } from '../contracts/group.js';
 import type { SweepPlan } from '../contracts/plan.js';
 import type { Job } from '../contracts/queue.js';
 import type { Clock } from '../infra/clock.js';
@@ -9,7 +10,7 @@ import { formatTimestamp } from '../infra/time.js';
 import { newGroupRecord } from '../queue/group-record.js';
 import { formatGroupId, formatSweepRunId } from '../queue/ids.js';
 import { activeJobOf, makeJob } from '../queue/jobs.js';
-import { expandPlan } from '../queue/sweep-expansion.js';
+import { type ExpandedRun, expandPlan } from '../queue/sweep-expansion.js';
 import { CREATED_BY } from '../version.js';
 import { parseDocument } from '../contracts/index.js';
 import { readTextIfExists } from '../workspace/json-file.js';
@@ -78,6 +79,45 @@ export interface EnqueuedSweep {
   jobs: Job[];
 }
 
+export interface PreparedSweep {
+  groupId: string;
+  createdAt: string;
+  runs: (ExpandedRun & { runId: string })[];
+  /** The group record, every run `pending`. */
+  group: Group;
+}
+
+/**
+ * Everything a sweep needs before it runs, for the queue and for direct mode alike: a fresh group id,
+ * the expanded and validated requests, their run folders, the plan copy and the group record.
+ */
+export async function prepareSweep(
+  ws: WorkspacePaths,
+  clock: Clock,
+  plan: SweepPlan,
+  planDoc: Record<string, unknown>,
+  onProgress?: (done: number, total: number) => void,
+): Promise<PreparedSweep> {
+  let groupId = formatGroupId(clock.now(), randomHex());
+  while (await isDirectory(groupDir(ws, groupId))) groupId = formatGroupId(clock.now(), randomHex());
+  const createdAt = formatTimestamp(clock.now());
+  const expanded = expandPlan(plan, { groupId, createdAt, createdBy: CREATED_BY });
+  const runs = expanded.map((run, i) => ({ ...run, runId: formatSweepRunId(groupId, i, expanded.length) }));
+  await writeRunRequests(ws, runs, onProgress);
+  await writeGroupFile(ws, groupId, 'plan.json', { ...planDoc, workspace: ws.root });
+  const group = newGroupRecord({
+    groupId,
+    name: plan.group.name,
+    notes: plan.group.notes ?? null,
+    createdAt,
+    createdBy: CREATED_BY,
+    maxParallel: plan.execution.max_parallel,
+    planRef: 'plan.json',
+    runs: runs.map((r) => ({ runId: r.runId, overrides: r.overrides })),
+  });
+  return { groupId, createdAt, runs, group };
+}
+
 /**
  * Expands a plan and queues all its runs: run folders and the plan copy first (invisible until
  * queued), then one locked update that adds the group record and every job at once.
@@ -89,28 +129,9 @@ export async function enqueueSweep(
   planDoc: Record<string, unknown>,
   options: EnqueueSweepOptions = {},
 ): Promise<EnqueuedSweep> {
-  let groupId = formatGroupId(clock.now(), randomHex());
-  while (await isDirectory(groupDir(ws, groupId))) groupId = formatGroupId(clock.now(), randomHex());
-  const createdAt = formatTimestamp(clock.now());
-  const expanded = expandPlan(plan, { groupId, createdAt, createdBy: CREATED_BY });
-  const runs = expanded.map((run, i) => ({ ...run, runId: formatSweepRunId(groupId, i, expanded.length) }));
-
-  await writeRunRequests(ws, runs, options.onProgress);
-  await writeGroupFile(ws, groupId, 'plan.json', { ...planDoc, workspace: ws.root });
-
+  const { groupId, runs, group } = await prepareSweep(ws, clock, plan, planDoc, options.onProgress);
   const jobs = await updateState(ws, clock, (tx) => {
-    tx.putGroup(
-      newGroupRecord({
-        groupId,
-        name: plan.group.name,
-        notes: plan.group.notes ?? null,
-        createdAt,
-        createdBy: CREATED_BY,
-        maxParallel: plan.execution.max_parallel,
-        planRef: 'plan.json',
-        runs: runs.map((r) => ({ runId: r.runId, overrides: r.overrides })),
-      }),
-    );
+    tx.putGroup(group);
     const added = runs.map((r) =>
       makeJob({
         jobId: tx.newJobId(),

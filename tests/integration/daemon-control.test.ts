@@ -3,20 +3,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJsonOut, runCli } from '../helpers/cli.js';
 import { allDone, FIXTURES, findProcesses, queueJobs, startDaemon, waitFor, withFakeGpus } from '../helpers/daemon.js';
-import { baseRequest, commandPlan, groupFile, intervals, maxConcurrency, readJson, tempWorkspace, timedCommand, writePlan, writeRun } from '../helpers/workspace.js';
-
-async function enqueue(ws: string, plan: Record<string, unknown>): Promise<string> {
-  const r = await runCli(['enqueue-sweep', '--plan', writePlan(ws, plan, `plan-${Math.random()}.json`), '--json'], { cwd: ws });
-  expect(r.stderr).toBe('');
-  return parseJsonOut<{ group_id: string }>(r).group_id;
-}
+import { baseRequest, commandPlan, groupFile, intervals, maxConcurrency, readJson, tempWorkspace, timedCommand, writeRun } from '../helpers/workspace.js';
+import { enqueuePlan } from '../helpers/queue.js';
 
 const runDirOf = (ws: string, runId: string) => path.join(ws, '.ml', 'runs', runId);
 
 describe('GPU slots (stand-in nvidia-smi with two devices)', () => {
   it('G9: --max-parallel 4 --gpu-slots 1: one GPU job at a time, CPU jobs unaffected', async () => {
     const ws = tempWorkspace();
-    await enqueue(ws, commandPlan(ws, 5, timedCommand(0.6), ['gpu', 'gpu', 'cpu', 'cpu', 'cpu']));
+    await enqueuePlan(ws, commandPlan(ws, 5, timedCommand(0.6), ['gpu', 'gpu', 'cpu', 'cpu', 'cpu']));
     const d = startDaemon(ws, ['--max-parallel', '4', '--gpu-slots', '1'], withFakeGpus());
     const jobs = await waitFor('done', allDone(ws, 5));
     expect(jobs.every((j) => j.state === 'succeeded')).toBe(true);
@@ -30,7 +25,7 @@ describe('GPU slots (stand-in nvidia-smi with two devices)', () => {
 
   it('--gpu-slots 2 puts two GPU jobs on different devices; --jobs-per-gpu 1 is honoured', async () => {
     const ws = tempWorkspace();
-    await enqueue(ws, commandPlan(ws, 3, timedCommand(0.8), ['gpu', 'gpu', 'gpu']));
+    await enqueuePlan(ws, commandPlan(ws, 3, timedCommand(0.8), ['gpu', 'gpu', 'gpu']));
     const d = startDaemon(ws, ['--max-parallel', '4', '--gpu-slots', '2', '--jobs-per-gpu', '1'], withFakeGpus());
     await waitFor('done', allDone(ws, 3));
     const list = intervals(ws).sort((a, b) => a.start - b.start);
@@ -81,7 +76,7 @@ describe('GPU slots (stand-in nvidia-smi with two devices)', () => {
 describe('pause, resume, cancel with a running daemon', () => {
   it('G2: while paused nothing new starts from the group; after resume the rest run', async () => {
     const ws = tempWorkspace();
-    const gid = await enqueue(ws, commandPlan(ws, 6, timedCommand(0.5)));
+    const gid = await enqueuePlan(ws, commandPlan(ws, 6, timedCommand(0.5)));
     const d = startDaemon(ws, ['--max-parallel', '2']);
     await waitFor('first job done', () => queueJobs(ws).some((j) => j.state === 'succeeded'));
     expect((await runCli(['pause-group', '--group-id', gid], { cwd: ws })).code).toBe(0);
@@ -105,7 +100,7 @@ describe('pause, resume, cancel with a running daemon', () => {
   it('G3: cancel-group stops a job that ignores SIGTERM and one that forked a grandchild; nothing stays running', async () => {
     const ws = tempWorkspace();
     const marker = String(Date.now() % 1_000_000);
-    const gid = await enqueue(ws, {
+    const gid = await enqueuePlan(ws, {
       ...commandPlan(ws, 1, ['true']),
       strategy: {
         type: 'list',
@@ -138,7 +133,7 @@ describe('pause, resume, cancel with a running daemon', () => {
 
   it('cancel-run stops one running job by run id; a queued one by job id', async () => {
     const ws = tempWorkspace();
-    const gid = await enqueue(ws, commandPlan(ws, 3, ['sleep', '30']));
+    const gid = await enqueuePlan(ws, commandPlan(ws, 3, ['sleep', '30']));
     const d = startDaemon(ws, ['--max-parallel', '1']);
     await waitFor('one running', () => queueJobs(ws).find((j) => j.state === 'running'));
     const queued = queueJobs(ws).find((j) => j.state === 'queued');

@@ -5,14 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { formatTimestamp } from '../../src/infra/time.js';
 import { parseJsonOut, runCli } from '../helpers/cli.js';
 import { allDone, queueJobs, startDaemon, waitFor } from '../helpers/daemon.js';
-import { baseRequest, commandPlan, groupFile, readJson, tempWorkspace, writePlan, writeRun } from '../helpers/workspace.js';
+import { baseRequest, commandPlan, groupFile, readJson, tempWorkspace, writeRun } from '../helpers/workspace.js';
 import { validateDocument } from '../../src/contracts/index.js';
-
-async function enqueue(ws: string, plan: Record<string, unknown>): Promise<string> {
-  const r = await runCli(['enqueue-sweep', '--plan', writePlan(ws, plan, `plan-${Math.random()}.json`), '--json'], { cwd: ws });
-  expect(r.stderr).toBe('');
-  return parseJsonOut<{ group_id: string }>(r).group_id;
-}
+import { enqueuePlan } from '../helpers/queue.js';
 
 const lockFile = (ws: string) => path.join(ws, '.runforge', 'queue', 'daemon.lock');
 
@@ -87,7 +82,7 @@ describe('crash recovery (G4)', () => {
   it('kill -9 mid-run: surviving jobs are re-adopted and end succeeded; the rest finish', async () => {
     const ws = tempWorkspace();
     // Jobs wait for a file, so they are certainly alive when the second daemon starts.
-    const gid = await enqueue(ws, commandPlan(ws, 4, ['sh', '-c', 'while [ ! -f release ]; do sleep 0.05; done']));
+    const gid = await enqueuePlan(ws, commandPlan(ws, 4, ['sh', '-c', 'while [ ! -f release ]; do sleep 0.05; done']));
     const d1 = startDaemon(ws, ['--max-parallel', '2']);
     await waitFor('two running', () => queueJobs(ws).filter((j) => j.state === 'running' && j.pid).length === 2);
     const runningBefore = queueJobs(ws).filter((j) => j.state === 'running').map((j) => j.job_id);
@@ -168,7 +163,7 @@ describe('crash recovery (G4)', () => {
 describe('shutdown', () => {
   it('SIGTERM: stops starting jobs, waits up to the grace period, stops and records the rest, releases the lock', async () => {
     const ws = tempWorkspace();
-    await enqueue(ws, commandPlan(ws, 3, ['sleep', '30']));
+    await enqueuePlan(ws, commandPlan(ws, 3, ['sleep', '30']));
     const d = startDaemon(ws, ['--max-parallel', '2', '--shutdown-grace', '1', '--kill-grace', '1']);
     await waitFor('two running', () => queueJobs(ws).filter((j) => j.state === 'running').length === 2);
     d.kill('SIGTERM');

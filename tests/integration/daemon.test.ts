@@ -2,22 +2,17 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateDocument } from '../../src/contracts/index.js';
-import { parseJsonOut, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { allDone, startDaemon, waitFor } from '../helpers/daemon.js';
-import { commandPlan, groupFile, intervals, maxConcurrency, readJson, tempWorkspace, timedCommand, writePlan, writeRun, baseRequest } from '../helpers/workspace.js';
-
-async function enqueue(ws: string, plan: Record<string, unknown>): Promise<string> {
-  const r = await runCli(['enqueue-sweep', '--plan', writePlan(ws, plan, `plan-${Math.random()}.json`), '--json'], { cwd: ws });
-  expect(r.stderr).toBe('');
-  return parseJsonOut<{ group_id: string }>(r).group_id;
-}
+import { commandPlan, groupFile, intervals, maxConcurrency, readJson, tempWorkspace, timedCommand, writeRun, baseRequest } from '../helpers/workspace.js';
+import { enqueuePlan } from '../helpers/queue.js';
 
 const runDirOf = (ws: string, runId: string) => path.join(ws, '.ml', 'runs', runId);
 
 describe('daemon executes the queue', () => {
   it('G1: --max-parallel 2 never runs more than 2; the group completes; every run has logs.txt and result.json', async () => {
     const ws = tempWorkspace();
-    const gid = await enqueue(ws, commandPlan(ws, 5, timedCommand(0.5)));
+    const gid = await enqueuePlan(ws, commandPlan(ws, 5, timedCommand(0.5)));
     const d = startDaemon(ws, ['--max-parallel', '2']);
     await d.waitForLine(/^\[RF:DAEMON=STARTED pid=\d+ max_parallel=2 gpu_slots=1\]$/);
     const jobs = await waitFor('all jobs done', allDone(ws, 5));
@@ -77,7 +72,7 @@ describe('daemon executes the queue', () => {
 
   it('G6: a queued run whose folder vanished fails with a clear reason; the others complete', async () => {
     const ws = tempWorkspace();
-    const gid = await enqueue(ws, commandPlan(ws, 3, ['true']));
+    const gid = await enqueuePlan(ws, commandPlan(ws, 3, ['true']));
     rmSync(runDirOf(ws, `${gid}-run-002`), { recursive: true });
     const d = startDaemon(ws);
     const jobs = await waitFor('done', allDone(ws, 3));

@@ -1,20 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseJsonOut, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { openBrowser, screenshot, startUi } from '../helpers/browser.js';
 import { allDone, queueJobs, startDaemon, waitFor, withFakeGpus } from '../helpers/daemon.js';
-import { baseRequest, commandPlan, groupFile, readJson, tempWorkspace, writePlan, writeRun } from '../helpers/workspace.js';
-
-async function enqueue(ws: string, plan: Record<string, unknown>): Promise<string> {
-  const r = await runCli(['enqueue-sweep', '--plan', writePlan(ws, plan, `plan-${Math.random()}.json`), '--json'], { cwd: ws });
-  return parseJsonOut<{ group_id: string }>(r).group_id;
-}
+import { baseRequest, commandPlan, groupFile, readJson, tempWorkspace, writeRun } from '../helpers/workspace.js';
+import { enqueuePlan } from '../helpers/queue.js';
 
 describe('dashboard in a real browser', () => {
   it('renders a live sweep: daemon health, slots, group progress, runs', async () => {
     const ws = tempWorkspace();
-    const gid = await enqueue(ws, commandPlan(ws, 6, ['sleep', '1'], undefined, 'live sweep'));
+    const gid = await enqueuePlan(ws, commandPlan(ws, 6, ['sleep', '1'], undefined, 'live sweep'));
     const d = startDaemon(ws, ['--max-parallel', '2'], withFakeGpus());
     await waitFor('two running', () => queueJobs(ws).filter((j) => j.state === 'running').length === 2);
     const ui = await startUi(ws);
@@ -40,7 +36,7 @@ describe('dashboard in a real browser', () => {
 
   it('pause and cancel from the page take effect in the state files', async () => {
     const ws = tempWorkspace();
-    const gid = await enqueue(ws, commandPlan(ws, 4, ['sleep', '30']));
+    const gid = await enqueuePlan(ws, commandPlan(ws, 4, ['sleep', '30']));
     const d = startDaemon(ws, ['--max-parallel', '1', '--kill-grace', '1']);
     await waitFor('one running', () => queueJobs(ws).some((j) => j.state === 'running'));
     const ui = await startUi(ws);
@@ -92,7 +88,7 @@ describe('dashboard in a real browser', () => {
 
   it('G7: reopened while the daemon runs, after it is killed (stale warning), and after a restart', async () => {
     const ws = tempWorkspace();
-    await enqueue(ws, commandPlan(ws, 2, ['true']));
+    await enqueuePlan(ws, commandPlan(ws, 2, ['true']));
     const d1 = startDaemon(ws, ['--heartbeat-interval', '0.3']);
     await waitFor('done', allDone(ws, 2));
     const ui = await startUi(ws, ['--stale-after', '2']);
