@@ -3,7 +3,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterEach } from 'vitest';
 import { CLI, REPO_ROOT } from './cli.js';
 
 export const CHROMIUM = process.env.RUNFORGE_CHROMIUM ?? '/usr/bin/chromium';
@@ -11,10 +10,11 @@ export const SCREENSHOTS = path.join(REPO_ROOT, 'test-results', 'screenshots');
 
 const browsers: Browser[] = [];
 const servers: ChildProcess[] = [];
-afterEach(async () => {
+/** Closes every browser and dashboard server started so far. */
+export async function closeBrowsersAndServers(): Promise<void> {
   for (const b of browsers.splice(0)) await b.close().catch(() => undefined);
   for (const s of servers.splice(0)) s.kill('SIGKILL');
-});
+}
 
 export async function openBrowser(): Promise<{ browser: Browser; page: Page; dialogs: string[] }> {
   const browser = await chromium.launch({

@@ -2,7 +2,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach } from 'vitest';
 import { CLI } from './cli.js';
 
 export interface DaemonHandle {
@@ -20,14 +19,15 @@ export interface DaemonHandle {
 
 const running: DaemonHandle[] = [];
 
-afterEach(async () => {
+/** Kills every daemon started so far and waits for them. */
+export async function stopAllDaemons(): Promise<void> {
   for (const d of running.splice(0)) {
     if (d.proc.exitCode === null && d.proc.signalCode === null) {
       d.kill('SIGKILL');
       await d.exited;
     }
   }
-});
+}
 
 /** Fast settings so tests do not wait on production intervals. */
 export const FAST = ['--heartbeat-interval', '0.5', '--kill-grace', '1', '--shutdown-grace', '2', '--poll-interval', '1'];

@@ -2,7 +2,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
 
 const created: string[] = [];
 
@@ -13,9 +12,10 @@ export function tempWorkspace(): string {
   return dir;
 }
 
-afterEach(() => {
+/** Removes the workspaces made so far (tests: after each test; gauntlets: at the end). */
+export function removeTempWorkspaces(): void {
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+}
 
 export function baseRequest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
