@@ -2,6 +2,7 @@
  * `npm run gauntlets [-- G3 G7]`: runs the named gauntlets (all by default), one at a time, printing
  * `G<n> PASS <evidence>` or `G<n> FAIL <reason> | <evidence>`; exit 0 only if all pass.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { GAUNTLETS } from './gauntlets.js';
 import { closeBrowsersAndServers, removeTempWorkspaces, stopAllDaemons } from './lib.js';
@@ -15,6 +16,7 @@ if (unknown.length > 0) {
 const selected = wanted.length === 0 ? GAUNTLETS : GAUNTLETS.filter((g) => wanted.includes(g.id));
 console.log(`RunForge gauntlets on ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, ${os.type()} ${os.release()}`);
 let failed = 0;
+const results: string[] = [];
 for (const g of selected) {
   const started = Date.now();
   let line: string;
@@ -33,7 +35,11 @@ for (const g of selected) {
     await closeBrowsersAndServers();
     removeTempWorkspaces();
   }
-  console.log(`${line} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  line = `${line} (${((Date.now() - started) / 1000).toFixed(1)} s)`;
+  results.push(line);
+  console.log(line);
 }
+mkdirSync('test-results', { recursive: true });
+writeFileSync('test-results/gauntlets.json', `${JSON.stringify({ passed: selected.length - failed, failed, lines: results })}\n`);
 console.log(`${selected.length - failed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

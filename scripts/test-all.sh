@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, type check, build, the Python trainer's tests (pytest) and every vitest
-# test (unit + integration with real processes and real training). Ends with the line
-# "N passed, N failed" summed from pytest's JUnit report and vitest's JSON report.
+# The whole test suite: lint, type check, build, the Python trainer's tests (pytest), every vitest test
+# (unit + integration with real processes, real training and a real browser), the gauntlets G1-G10 and
+# the chaos suite. Ends with the line "N passed, N failed" summed over all of their reports.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +10,7 @@ npm run --silent typecheck || exit 1
 npm run --silent build || exit 1
 
 mkdir -p test-results
-rm -f test-results/pytest.xml test-results/vitest.json
+rm -f test-results/pytest.xml test-results/vitest.json test-results/gauntlets.json test-results/chaos.json
 
 # The trainer's Python: RUNFORGE_PYTHON, else Debian's python3 (where the apt packages are), else python3.
 py="${RUNFORGE_PYTHON:-}"
@@ -30,6 +30,11 @@ fi
 RUNFORGE_SKIP_BUILD=1 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json "$@"
 vitest_status=$?
 
-node scripts/summarize-tests.mjs test-results/vitest.json test-results/pytest.xml
+npx tsx gauntlets/run.ts
+gauntlets_status=$?
+npx tsx gauntlets/chaos.ts
+chaos_status=$?
+
+node scripts/summarize-tests.mjs test-results/vitest.json test-results/pytest.xml test-results/gauntlets.json test-results/chaos.json
 summary_status=$?
-if [[ $vitest_status -ne 0 || $pytest_status -ne 0 || $summary_status -ne 0 ]]; then exit 1; fi
+if [[ $vitest_status -ne 0 || $pytest_status -ne 0 || $gauntlets_status -ne 0 || $chaos_status -ne 0 || $summary_status -ne 0 ]]; then exit 1; fi

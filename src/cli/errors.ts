@@ -4,6 +4,7 @@
  */
 import { CommanderError } from 'commander';
 import { ExitCode, RunForgeError } from '../infra/errors.js';
+import { oneLine } from '../infra/text.js';
 
 const ERRNO_TEXT: Record<string, string> = {
   EACCES: 'permission denied',
@@ -27,17 +28,17 @@ export function reportError(err: unknown, writeErr: (line: string) => void): num
   }
   if (err instanceof RunForgeError) {
     const more = err.details.length > 0 ? ` (and ${err.details.length} more problem${err.details.length > 1 ? 's' : ''})` : '';
-    writeErr(`Error: ${err.message}${more}`);
+    writeErr(`Error: ${oneLine(err.message)}${more}`);
     return err.exitCode;
   }
   const errno = err as NodeJS.ErrnoException;
   if (errno && typeof errno.code === 'string' && ERRNO_TEXT[errno.code]) {
     const where = errno.path ? ` ${errno.path}` : '';
-    writeErr(`Error: cannot ${errno.syscall ?? 'access'}${where}: ${ERRNO_TEXT[errno.code]} (${errno.code}); nothing was changed`);
+    writeErr(`Error: cannot ${errno.syscall ?? 'access'}${where}: ${ERRNO_TEXT[errno.code]} (${errno.code}); files already there were left intact`);
     return ExitCode.failed;
   }
   const message = err instanceof Error ? err.message : String(err);
-  writeErr(`Error: internal error: ${message.split('\n')[0]}`);
+  writeErr(`Error: internal error: ${oneLine(message.split('\n')[0] ?? '')}`);
   if (process.env.RUNFORGE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   return ExitCode.internal;
 }

@@ -44,5 +44,12 @@ export function serialize(doc: unknown): string {
 
 /** Writes `doc` atomically: temp file in the same folder, fsync, rename over the target. */
 export async function writeJsonAtomic(file: string, doc: unknown): Promise<void> {
-  await writeFileAtomic(file, serialize(doc), { fsync: true });
+  try {
+    await writeFileAtomic(file, serialize(doc), { fsync: true });
+  } catch (err) {
+    // A failed write() carries no path; say which file could not be written.
+    const e = err as NodeJS.ErrnoException;
+    if (e && typeof e === 'object' && !e.path) e.path = file;
+    throw err;
+  }
 }
