@@ -70,14 +70,15 @@ export const GAUNTLETS: Gauntlet[] = [
       await waitFor('running drained', () => runningCount(ws) === 0);
       await new Promise((r) => setTimeout(r, 1500));
       const queued = queueJobs(ws).filter((j) => j.state === 'queued').length;
-      const startedWhilePaused = intervals(ws).filter((i) => i.start > pausedAt + 300).length;
+      // started_at is stamped by the daemon at launch, under the lock pause-group also takes.
+      const startedWhilePaused = queueJobs(ws).filter((j) => j.started_at && Date.parse(j.started_at) > pausedAt).length;
       c.note(`paused with ${queued} queued; ${startedWhilePaused} started while paused`);
       c.check(queued > 0, 'nothing was left to pause');
       c.check(startedWhilePaused === 0, `${startedWhilePaused} runs started while paused`);
       const resumedAt = Date.now();
       await runCli(['resume-group', '--group-id', gid], { cwd: ws });
       const jobs = await waitFor('all done', allDone(ws, 6), 60_000);
-      const afterResume = intervals(ws).filter((i) => i.start >= resumedAt).length;
+      const afterResume = jobs.filter((j) => j.started_at && Date.parse(j.started_at) >= resumedAt).length;
       c.note(`after resume ${afterResume} started; final ${jobs.map((j) => j.state).join(',')}`);
       c.check(jobs.every((j) => j.state === 'succeeded'), 'not every run succeeded');
       c.check(afterResume === queued, `expected ${queued} starts after resume, saw ${afterResume}`);
