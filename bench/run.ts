@@ -1,0 +1,294 @@
+/**
+ * `npm run bench [-- --quick] [-- --original <dir>]`: RunForge's speed beside the tools a user would
+ * otherwise pick, measured in one run on this machine. Prints a markdown table and writes
+ * bench/results.json. Every figure is a median over repeated runs with min and max (p50/p99 for
+ * dispatch). Peers: `node -e 0` (the floor), task-spooler (`tsp`) and `nq` (Debian: apt-get install
+ * task-spooler nq; skipped when missing), and the original Python CLI when --original points at it.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+const args = process.argv.slice(2);
+const QUICK = args.includes('--quick');
+const ORIGINAL = args.includes('--original') ? args[args.indexOf('--original') + 1] : undefined;
+const REPS = QUICK ? 5 : 15;
+
+interface Figure {
+  name: string;
+  tool: string;
+  unit: string;
+  median: number;
+  min: number;
+  max: number;
+  p99?: number;
+  samples: number;
+  target?: string;
+  met?: boolean;
+  note?: string;
+}
+const figures: Figure[] = [];
+const temps: string[] = [];
+
+function tmp(): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'runforge-bench-'));
+  temps.push(d);
+  return d;
+}
+const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
+function stats(values: number[]): { median: number; min: number; max: number; p99: number } {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
+  return { median: at(0.5), min: s[0]!, max: s.at(-1)!, p99: at(0.99) };
+}
+function record(name: string, tool: string, values: number[], extra: Partial<Figure> = {}, unit = 'ms'): Figure {
+  const st = stats(values);
+  const f: Figure = { name, tool, unit, median: st.median, min: st.min, max: st.max, samples: values.length, ...extra };
+  figures.push(f);
+  console.error(`  ${name} [${tool}]: median ${st.median.toFixed(1)} ${unit}`);
+  return f;
+}
+function time(cmd: string, argv: string[], cwd?: string): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, argv, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  const t = ms(t0);
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed: ${r.stderr}`);
+  return t;
+}
+const rf = (argv: string[], cwd: string): number => time(process.execPath, [CLI, ...argv], cwd);
+const has = (bin: string): boolean => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
+const sleep = (t: number): Promise<void> => new Promise((r) => setTimeout(r, t));
+
+/** A workspace whose queue holds `jobs` jobs in `state`, written directly (no CLI). */
+function workspaceWithJobs(jobs: number, state: string): string {
+  const ws = tmp();
+  mkdirSync(path.join(ws, '.runforge', 'queue'), { recursive: true });
+  const now = new Date().toISOString();
+  const list = Array.from({ length: jobs }, (_, i) => ({
+    job_id: `job_20260101_000000_${i.toString(16).padStart(12, '0')}`,
+    kind: 'run',
+    run_id: `hist-${i}`,
+    group_id: null,
+    priority: 0,
+    state,
+    requires_gpu: false,
+    attempt: 1,
+    created_at: now,
+    started_at: state === 'queued' ? null : now,
+    finished_at: state === 'queued' ? null : now,
+    error: null,
+  }));
+  writeFileSync(path.join(ws, '.runforge', 'queue', 'queue.json'), JSON.stringify({ version: 1, kind: 'execution_queue', max_parallel: 2, gpu_slots: 1, jobs: list, last_served_group: null }));
+  return ws;
+}
+function request(ws: string, runId: string, extra: Record<string, unknown> = {}): void {
+  const dir = path.join(ws, '.ml', 'runs', runId);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path.join(dir, 'request.json'),
+    JSON.stringify({ version: 1, preset: 'fast', dataset: { path: 'data/train.csv', label_column: 'y' }, device: { type: 'cpu' }, created_at: '2026-01-01T00:00:00Z', created_by: 'bench', command: ['true'], ...extra }),
+  );
+}
+function plan(ws: string, runs: number, base: Record<string, unknown> = {}): string {
+  const file = path.join(ws, `plan-${runs}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      version: 1, kind: 'sweep_plan', created_at: '2026-01-01T00:00:00Z', created_by: 'bench', workspace: ws, group: { name: `bench ${runs}` },
+      base_request: { version: 1, preset: 'fast', dataset: { path: 'data/train.csv', label_column: 'y' }, device: { type: 'cpu' }, created_at: '2026-01-01T00:00:00Z', created_by: 'bench', command: ['true'], ...base },
+      strategy: { type: 'grid', parameters: [{ path: 'seed', values: Array.from({ length: runs }, (_, i) => i) }] },
+      execution: { max_parallel: 2 },
+    }),
+  );
+  return file;
+}
+
+function startDaemon(ws: string, extra: string[] = []): { pid: number; stop: () => Promise<void> } {
+  const p = spawn(process.execPath, [CLI, 'daemon', '--workspace', ws, ...extra], { stdio: 'ignore' });
+  return {
+    pid: p.pid!,
+    stop: () => new Promise((resolve) => {
+      p.on('exit', () => resolve());
+      p.kill('SIGTERM');
+    }),
+  };
+}
+async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(5);
+  }
+}
+const queueDone = (ws: string, n: number) => (): boolean => {
+  try {
+    const jobs = JSON.parse(readFileSync(path.join(ws, '.runforge', 'queue', 'queue.json'), 'utf8')).jobs as { state: string }[];
+    return jobs.length >= n && jobs.every((j) => j.state !== 'queued' && j.state !== 'running');
+  } catch {
+    return false;
+  }
+};
+
+async function main(): Promise<void> {
+  console.error(`RunForge bench${QUICK ? ' (quick)' : ''}: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`);
+  // 1. CLI latency.
+  const floor = record('process start', 'node -e 0', Array.from({ length: REPS }, () => time(process.execPath, ['-e', '0'])));
+  const ws1k = workspaceWithJobs(1000, 'queued');
+  const qs = record('queue-status, 1,000-job queue', 'runforge', Array.from({ length: REPS }, () => rf(['queue-status'], ws1k)));
+  qs.target = `≤ 1.5 × node -e 0 (${(1.5 * floor.median).toFixed(0)} ms)`;
+  qs.met = qs.median <= 1.5 * floor.median;
+  const wsRun = tmp();
+  const enq = record('enqueue-run', 'runforge', Array.from({ length: REPS }, (_, i) => (request(wsRun, `r${i}`), rf(['enqueue-run', '--run-id', `r${i}`], wsRun))));
+  enq.target = qs.target;
+  enq.met = enq.median <= 1.5 * floor.median;
+  if (has('tsp')) {
+    const env = { ...process.env, TS_SOCKET: path.join(tmp(), 'tsp.sock') };
+    const t = Array.from({ length: REPS }, () => {
+      const t0 = process.hrtime.bigint();
+      spawnSync('tsp', ['true'], { env, stdio: 'ignore' });
+      return ms(t0);
+    });
+    record('enqueue a job', 'tsp', t);
+    spawnSync('tsp', ['-K'], { env, stdio: 'ignore' });
+  }
+  // 2. enqueue-sweep.
+  for (const n of QUICK ? [1000] : [1000, 10000]) {
+    const t = Array.from({ length: QUICK ? 2 : 3 }, () => {
+      const ws = tmp();
+      return rf(['enqueue-sweep', '--plan', plan(ws, n)], ws);
+    });
+    const f = record(`enqueue-sweep ${n.toLocaleString('en')} runs`, 'runforge', t);
+    if (n === 10000) {
+      f.target = '≤ 3000 ms';
+      f.met = f.median <= 3000;
+    }
+  }
+  // 3. With a long history.
+  const hist = workspaceWithJobs(QUICK ? 20000 : 100000, 'succeeded');
+  const hq = record(`queue-status, ${QUICK ? '20,000' : '100,000'} finished jobs`, 'runforge', Array.from({ length: REPS }, () => rf(['queue-status'], hist)));
+  hq.target = '≤ 300 ms';
+  hq.met = hq.median <= 300;
+  const he = record(`enqueue-run, ${QUICK ? '20,000' : '100,000'} finished jobs`, 'runforge', Array.from({ length: REPS }, (_, i) => (request(hist, `n${i}`), rf(['enqueue-run', '--run-id', `n${i}`], hist))));
+  he.target = '≤ 200 ms';
+  he.met = he.median <= 200;
+  // 4. Dispatch: enqueue-run returning → the job's own process running.
+  {
+    const ws = tmp();
+    const d = startDaemon(ws, ['--poll-interval', '30']);
+    await sleep(1500);
+    const lat: number[] = [];
+    for (let i = 0; i < (QUICK ? 10 : 30); i++) {
+      const stamp = path.join(ws, `stamp-${i}`);
+      request(ws, `d${i}`, { command: ['sh', '-c', `date +%s%N > ${stamp}`] });
+      spawnSync(process.execPath, [CLI, 'enqueue-run', '--run-id', `d${i}`], { cwd: ws, stdio: 'ignore' });
+      const returned = BigInt(Date.now()) * 1000000n;
+      await waitUntil(() => existsSync(stamp) && readFileSync(stamp, 'utf8').trim() !== '', 30_000);
+      lat.push(Number(BigInt(readFileSync(stamp, 'utf8').trim()) - returned) / 1e6);
+      await waitUntil(queueDone(ws, i + 1), 30_000);
+    }
+    await d.stop();
+    const st = stats(lat);
+    record('dispatch: enqueue-run → job running', 'runforge', lat, { p99: st.p99, target: 'p50 ≤ 20 ms, p99 ≤ 100 ms', met: st.median <= 20 && st.p99 <= 100 });
+  }
+  // 5. Throughput: drain N trivial jobs at --max-parallel 2.
+  const N = QUICK ? 100 : 1000;
+  let tspTime: number | undefined;
+  if (has('tsp')) {
+    const env = { ...process.env, TS_SOCKET: path.join(tmp(), 'tsp.sock'), TS_MAXFINISHED: String(N + 10) };
+    spawnSync('tsp', ['-S', '2'], { env });
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < N; i++) spawnSync('tsp', ['true'], { env, stdio: 'ignore' });
+    spawnSync('tsp', ['-w'], { env, stdio: 'ignore' });
+    execFileSync('sh', ['-c', 'while tsp -l | grep -q -E "running|queued"; do sleep 0.01; done'], { env });
+    tspTime = ms(t0);
+    spawnSync('tsp', ['-K'], { env, stdio: 'ignore' });
+    record(`drain ${N} \`true\` jobs, 2 at a time`, 'tsp', [tspTime]);
+  }
+  if (has('nq')) {
+    const dir = tmp();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < N; i++) spawnSync('nq', ['true'], { env: { ...process.env, NQDIR: dir }, stdio: 'ignore' });
+    spawnSync('nq', ['-w'], { env: { ...process.env, NQDIR: dir }, stdio: 'ignore' });
+    record(`drain ${N} \`true\` jobs (serial)`, 'nq', [ms(t0)]);
+  }
+  {
+    const ws = tmp();
+    const t0 = process.hrtime.bigint();
+    spawnSync(process.execPath, [CLI, 'enqueue-sweep', '--plan', plan(ws, N)], { cwd: ws, stdio: 'ignore' });
+    const d = startDaemon(ws, ['--max-parallel', '2']);
+    await waitUntil(queueDone(ws, N), 30 * 60_000);
+    const f = record(`drain ${N} \`true\` jobs, 2 at a time`, 'runforge', [ms(t0)]);
+    await d.stop();
+    if (tspTime !== undefined) {
+      f.target = `≤ 4 × tsp (${(4 * tspTime).toFixed(0)} ms)`;
+      f.met = f.median <= 4 * tspTime;
+    }
+  }
+  // 6. Real work: logistic regression on 1,000 rows × 10 features.
+  {
+    const ws = tmp();
+    mkdirSync(path.join(ws, 'data'));
+    const rows = ['f0,f1,f2,f3,f4,f5,f6,f7,f8,f9,y'];
+    let seed = 7;
+    const r = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let i = 0; i < 1000; i++) {
+      const x = Array.from({ length: 10 }, () => r() * 2 - 1);
+      rows.push([...x.map((v) => v.toFixed(4)), x[0]! + x[1]! > 0 ? 'a' : 'b'].join(','));
+    }
+    writeFileSync(path.join(ws, 'data', 'train.csv'), rows.join('\n'));
+    const lr = { model: { family: 'logistic_regression', hyperparameters: {} }, command: undefined };
+    request(ws, 'single', lr);
+    record('one `runforge run`, logistic regression 1,000×10', 'runforge', Array.from({ length: QUICK ? 2 : 5 }, () => rf(['run', '--run-dir', path.join(ws, '.ml', 'runs', 'single'), '--quiet'], ws)));
+    const n = QUICK ? 6 : 20;
+    const t0 = process.hrtime.bigint();
+    spawnSync(process.execPath, [CLI, 'enqueue-sweep', '--plan', plan(ws, n, lr)], { cwd: ws, stdio: 'ignore' });
+    const d = startDaemon(ws, ['--max-parallel', '2']);
+    await waitUntil(queueDone(ws, n), 10 * 60_000);
+    record(`${n} logistic-regression runs, 2 at a time`, 'runforge', [ms(t0)]);
+    await d.stop();
+  }
+  // 7. At rest.
+  {
+    const ws = tmp();
+    const seconds = QUICK ? 10 : 60;
+    const d = startDaemon(ws);
+    await sleep(2000);
+    const cpu = (): number => {
+      const f = readFileSync(`/proc/${d.pid}/stat`, 'utf8');
+      const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      return (Number(v[11]) + Number(v[12])) * (1000 / 100);
+    };
+    const c0 = cpu();
+    await sleep(seconds * 1000);
+    const used = cpu() - c0;
+    const hwm = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${d.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    await d.stop();
+    record(`daemon at rest ${seconds} s: CPU`, 'runforge', [(used / (seconds * 1000)) * 100], { target: '≤ 0.5 % of a core', met: (used / (seconds * 1000)) * 100 <= 0.5 }, '% core');
+    record('daemon at rest: peak memory', 'runforge', [hwm], { target: '≤ 80 MB', met: hwm <= 80 }, 'MB');
+  }
+  if (ORIGINAL) console.error(`--original ${ORIGINAL}: measuring the original CLI is not implemented yet; its figures are quoted from the issue`);
+
+  const table = [
+    '| figure | tool | median | min | max | target | met |',
+    '|---|---|---|---|---|---|---|',
+    ...figures.map((f) =>
+      `| ${f.name} | ${f.tool} | ${f.median.toFixed(1)} ${f.unit}${f.p99 !== undefined ? ` (p99 ${f.p99.toFixed(1)})` : ''} | ${f.min.toFixed(1)} | ${f.max.toFixed(1)} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'yes' : '**no**'} |`,
+    ),
+  ];
+  console.log(table.join('\n'));
+  mkdirSync(path.join(ROOT, 'bench'), { recursive: true });
+  writeFileSync(
+    path.join(ROOT, 'bench', 'results.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), quick: QUICK, machine: { cores: os.cpus().length, memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.versions.node, os: `${os.type()} ${os.release()}` }, figures }, null, 2)}\n`,
+  );
+}
+
+try {
+  await main();
+} finally {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+}
