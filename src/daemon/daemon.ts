@@ -6,7 +6,7 @@
  * Every state change goes through `updateState` (one locked read-modify-write); the choice of what to
  * start is the pure `schedule`; every signal goes through `terminateProcessGroup`.
  */
-import { existsSync, type FSWatcher, watch } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Job } from '../contracts/queue.js';
 import type { RunResult } from '../contracts/result.js';
@@ -30,6 +30,7 @@ import {
 } from '../workspace/daemon-files.js';
 import { writeJsonAtomic } from '../workspace/json-file.js';
 import { withStateLock } from '../workspace/lock.js';
+import { type StateWatcher, watchState } from '../workspace/watch.js';
 import { displayPath, requestFile, resultFile, runDir, type WorkspacePaths } from '../workspace/paths.js';
 import { readDaemonStatus, readResult, type StateTx, updateState } from '../workspace/store.js';
 import { TypedEmitter, type DaemonEvents } from './events.js';
@@ -105,7 +106,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   private startedAtMs = 0;
   private passRunning = false;
   private passAgain = false;
-  private watcher: FSWatcher | undefined;
+  private watcher: StateWatcher | undefined;
   private heartbeatTimer: TimerHandle | undefined;
   private pollTimer: TimerHandle | undefined;
   private stopPromise: Promise<void> | undefined;
@@ -213,15 +214,11 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   // ---------------------------------------------------------------- waking up
 
   private watchQueue(): void {
-    try {
-      this.watcher = watch(this.ws.stateDir, { recursive: true }, (_event, filename) => {
-        const name = filename ? String(filename) : '';
-        if (name === '' || name.endsWith('queue.json') || name.endsWith('group.json')) this.requestPass();
-      });
-      this.watcher.on('error', (err) => this.log.warn({ err: String(err) }, 'file watching failed; polling only'));
-    } catch (err) {
-      this.log.warn({ err: String(err) }, 'file watching unavailable; polling only');
-    }
+    this.watcher = watchState(
+      this.ws,
+      () => this.requestPass(),
+      (err) => this.log.warn({ err: String(err) }, 'file watching failed for a folder; the poll covers it'),
+    );
   }
 
   private schedulePoll(): void {

@@ -4,7 +4,6 @@
  * otherwise). Requests whose Host is not this server (DNS rebinding) or that come from another
  * address are refused. Live updates are server-sent events.
  */
-import { type FSWatcher, watch } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +18,7 @@ import { readLog, readMetricPoints, runDetail } from '../ops/run-detail.js';
 import { collectStatus } from '../ops/status.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
 import { readGroup } from '../workspace/store.js';
+import { type StateWatcher, watchState } from '../workspace/watch.js';
 import { DASHBOARD_HTML } from './page.js';
 
 export interface UiOptions {
@@ -76,7 +76,6 @@ export async function startUiServer(ws: WorkspacePaths, clock: Clock, options: U
   const staleAfterMs = options.staleAfterMs;
   const clients = new Set<ServerResponse>();
   let lastSent = '';
-  let watcher: FSWatcher | undefined;
   let pending: NodeJS.Timeout | undefined;
 
   const snapshot = async (): Promise<string> => {
@@ -101,14 +100,9 @@ export async function startUiServer(ws: WorkspacePaths, clock: Clock, options: U
       void broadcast();
     }, 50);
   };
-  try {
-    // State changes push a fresh status at once; the tick below covers heartbeat ageing and a
-    // workspace whose .runforge/ does not exist yet.
-    watcher = watch(ws.stateDir, { recursive: true }, () => soon());
-    watcher.on('error', () => undefined);
-  } catch {
-    watcher = undefined;
-  }
+  // State changes push a fresh status at once; the tick below covers heartbeat ageing and a
+  // workspace whose .runforge/ does not exist yet.
+  const watcher: StateWatcher = watchState(ws, soon);
   const tick = setInterval(() => void broadcast(), options.tickMs ?? 1000);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -195,7 +189,7 @@ export async function startUiServer(ws: WorkspacePaths, clock: Clock, options: U
     close: async () => {
       clearInterval(tick);
       if (pending) clearTimeout(pending);
-      watcher?.close();
+      watcher.close();
       for (const res of clients) res.end();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateDocument } from '../../src/contracts/index.js';
@@ -56,15 +56,33 @@ describe('daemon executes the queue', () => {
     await d.exited;
   });
 
-  it('a job enqueued while a slot is free starts promptly, by file watching (poll set to 60 s)', async () => {
+  it('jobs enqueued while a slot is free start promptly, every time, by file watching (poll set to 60 s)', async () => {
     const ws = tempWorkspace();
-    const d = startDaemon(ws, ['--poll-interval', '60']);
+    const d = startDaemon(ws, ['--poll-interval', '60', '--max-parallel', '1']);
     await d.waitForLine(/DAEMON=STARTED/);
-    writeRun(ws, 'quick', baseRequest({ command: ['true'] }));
+    // Several in a row: each enqueue replaces queue.json, and every replacement must be noticed.
+    for (let i = 0; i < 4; i++) {
+      writeRun(ws, `quick-${i}`, baseRequest({ command: ['true'] }));
+      const t0 = Date.now();
+      await runCli(['enqueue-run', '--run-id', `quick-${i}`], { cwd: ws });
+      await d.waitForLine(new RegExp(`JOB_DONE \\S+ run_id=quick-${i} status=succeeded`), 20_000);
+      // With only the 60 s poll this would take a minute; the bound is generous for a loaded machine.
+      expect(Date.now() - t0).toBeLessThan(20_000);
+    }
+    // A resume changes only group.json: that is watched too. A blocker holds the only slot while the
+    // group is enqueued and paused; once it ends, the paused group must wait until resumed.
+    writeRun(ws, 'blocker', baseRequest({ command: ['sh', '-c', 'while [ ! -f go ]; do sleep 0.05; done'] }));
+    await runCli(['enqueue-run', '--run-id', 'blocker'], { cwd: ws });
+    await d.waitForLine(/JOB_STARTED \S+ run_id=blocker/);
+    const gid = await enqueuePlan(ws, commandPlan(ws, 1, ['true']));
+    await runCli(['pause-group', '--group-id', gid], { cwd: ws });
+    writeFileSync(path.join(ws, 'go'), '');
+    await d.waitForLine(/JOB_DONE \S+ run_id=blocker/);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(readJson(groupFile(ws, gid)).runs[0].status).toBe('queued');
     const t0 = Date.now();
-    await runCli(['enqueue-run', '--run-id', 'quick'], { cwd: ws });
-    await d.waitForLine(/JOB_DONE .* status=succeeded/, 20_000);
-    // With only the 60 s poll this would take a minute; the bound is generous for a loaded machine.
+    await runCli(['resume-group', '--group-id', gid], { cwd: ws });
+    await d.waitForLine(new RegExp(`JOB_DONE \\S+ run_id=${gid}-run-001 status=succeeded`), 20_000);
     expect(Date.now() - t0).toBeLessThan(20_000);
     d.kill();
     await d.exited;
