@@ -85,7 +85,7 @@ export function buildProgram(run: Run): Command {
     .option('--shutdown-grace <s>', 'on SIGINT/SIGTERM, seconds to wait for running jobs before stopping them', '60')
     .option('--heartbeat-interval <s>', 'seconds between heartbeats (daemon.json)', '5')
     .option('--stale-after <s>', "a daemon whose heartbeat is older is dead and its lock is taken over", '30')
-    .option('--poll-interval <s>', 'safety-net queue poll besides file watching, seconds', '2')
+    .option('--poll-interval <s>', 'safety-net queue poll besides file watching, seconds', '10')
     .option('--orphan-policy <policy>', 'jobs a dead daemon left running: requeue (new attempt) or fail', 'requeue')
     .option('--max-attempts <n>', 'attempts of a run at most when re-queued', '3')
     .action((opts) => run(import('./commands/daemon.js').then((m) => m.daemonCommand(opts))));

@@ -46,7 +46,7 @@ export interface DaemonOptions {
   heartbeatMs: number;
   /** A daemon whose heartbeat is older than this (ms) is dead; its lock is taken over. Default 30000. */
   staleMs: number;
-  /** Safety-net poll of the queue in ms, besides file watching. Default 2000. */
+  /** Safety-net poll of the queue in ms, besides file watching. Default 10000. */
   pollMs: number;
   /** A job running longer than this (ms) is killed and fails. Default 3600000. */
   jobTimeoutMs: number;
@@ -106,6 +106,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   private startedAtMs = 0;
   private passRunning = false;
   private passAgain = false;
+  private lastPassError: string | undefined;
   private watcher: StateWatcher | undefined;
   private heartbeatTimer: TimerHandle | undefined;
   private pollTimer: TimerHandle | undefined;
@@ -131,6 +132,18 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
 
   async start(): Promise<void> {
     await this.acquireLock();
+    try {
+      await this.prepare();
+    } catch (err) {
+      // E.g. a corrupt queue.json: say so and leave no lock behind.
+      await releaseDaemonLock(this.ws, this.pid).catch(() => undefined);
+      this.state = 'stopped';
+      this.resolveDone();
+      throw err;
+    }
+  }
+
+  private async prepare(): Promise<void> {
     const removed = await cleanLeftoverTempFiles(this.ws, this.clock.now());
     for (const file of removed) this.log.info({ file }, 'removed a temp file left by an interrupted write');
     this.gpus = await this.options.detectGpus();
@@ -240,11 +253,16 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       try {
         do {
           this.passAgain = false;
-          await this.pass().catch((err: unknown) => {
-            const message = err instanceof Error ? err.message : String(err);
-            this.log.error({ err: message }, 'scheduling pass failed');
-            this.emit('daemon:error', { message });
-          });
+          await this.pass().then(
+            () => (this.lastPassError = undefined),
+            (err: unknown) => {
+              const message = err instanceof Error ? err.message : String(err);
+              this.log.error({ err: message }, 'scheduling pass failed');
+              // Said once, not on every poll, until it changes or clears.
+              if (message !== this.lastPassError) this.emit('daemon:error', { message });
+              this.lastPassError = message;
+            },
+          );
         } while (this.passAgain && (this.state === 'running' || this.state === 'stopping'));
       } finally {
         this.passRunning = false;

@@ -24,6 +24,17 @@ describe('single instance', () => {
     expect(await first.exited).toBe(0);
   });
 
+  it('a daemon on a workspace with a corrupt queue.json says so (exit 4), changes nothing and leaves no lock', async () => {
+    const ws = tempWorkspace();
+    mkdirSync(path.join(ws, '.runforge', 'queue'), { recursive: true });
+    writeFileSync(path.join(ws, '.runforge', 'queue', 'queue.json'), '{"version": 1, "jobs": [');
+    const d = startDaemon(ws);
+    expect(await d.exited).toBe(4);
+    expect(d.stderr().trim()).toMatch(/^Error: \.runforge\/queue\/queue\.json is corrupt: invalid JSON: .+ \(left unchanged; repair or move it aside\)$/);
+    expect(readFileSync(path.join(ws, '.runforge', 'queue', 'queue.json'), 'utf8')).toBe('{"version": 1, "jobs": [');
+    expect(existsSync(lockFile(ws))).toBe(false);
+  });
+
   it('two daemons started at the same instant: exactly one runs', async () => {
     const ws = tempWorkspace();
     const a = startDaemon(ws);
