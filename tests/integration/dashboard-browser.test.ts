@@ -17,16 +17,17 @@ describe('dashboard in a real browser', () => {
     const { page, dialogs } = await openBrowser();
     await page.goto(ui.url);
     await page.waitForSelector('[data-testid=daemon][data-health=healthy]');
-    expect(await page.textContent('[data-testid=cpu-slots]')).toBe('CPU 2/2');
+    // Between one job's end and the next start a slot is briefly free: look until both are in use.
+    await expect.poll(() => page.textContent('[data-testid=cpu-slots]'), { timeout: 15_000 }).toBe('CPU 2/2');
     expect(await page.locator('[data-testid=gpu-device]').allTextContents()).toEqual(['GPU0 0/1', 'GPU1 0/1']);
     const row = page.locator(`tr[data-group="${gid}"]`);
-    await expect.poll(() => row.textContent()).toContain('live sweep');
-    await expect.poll(() => row.textContent()).toContain('2 running');
+    await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('live sweep');
+    await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('2 running');
     await screenshot(page, 'dashboard-live-sweep');
     // It keeps updating by itself (server-sent events): the group completes on screen.
     await waitFor('done', allDone(ws, 6), 40_000);
     await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('completed');
-    await expect.poll(() => row.textContent()).toContain('6/6');
+    await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('6/6');
     expect(await page.locator('[data-testid=runs] tr[data-run]').count()).toBe(6);
     await screenshot(page, 'dashboard-sweep-completed');
     expect(dialogs).toEqual([]);
@@ -45,7 +46,7 @@ describe('dashboard in a real browser', () => {
     const row = page.locator(`tr[data-group="${gid}"]`);
     await row.locator('button[data-action=pause]').click();
     await waitFor('paused in group.json', () => readJson(groupFile(ws, gid)).paused === true);
-    await expect.poll(() => row.textContent()).toContain('(paused)');
+    await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('(paused)');
     await row.locator('button[data-action=resume]').waitFor();
     await screenshot(page, 'dashboard-paused');
     await row.locator('button[data-action=cancel]').click();
