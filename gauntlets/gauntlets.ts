@@ -97,7 +97,7 @@ export const GAUNTLETS: Gauntlet[] = [
       const d = startDaemon(ws, ['--max-parallel', '2', '--kill-grace', '1']);
       await waitFor('two running', () => runningCount(ws) === 2);
       const r = await runCli(['cancel-group', '--group-id', gid], { cwd: ws });
-      c.note(r.lines[1] ?? r.stderr);
+      c.note(r.lines.slice(1).join(' / ') || r.stderr);
       const jobs = await waitFor('all ended', allDone(ws, 5), 30_000);
       const group = readJson(groupFile(ws, gid));
       c.note(`queue ${jobs.map((j) => j.state).join(',')}; group ${group.status} ${group.runs.map((x: { status: string }) => x.status).join(',')}`);

@@ -20,10 +20,21 @@ describe('enqueue-sweep', () => {
     const r = await runCli(['enqueue-sweep', '--plan', writePlan(ws, plan)], { cwd: ws });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const token = /^\[RF:GROUP=ENQUEUED (grp_\d{8}_\d{6}_[0-9a-f]{12}) runs=4\]$/.exec(r.lines[0]!);
+    const token = /^\[RF:GROUP=ENQUEUED (grp_\d{8}_\d{6}_[0-9a-f]{12}) runs=4\]$/.exec(r.lines.at(-1)!);
     expect(token).not.toBeNull();
     const gid = token![1]!;
-    expect(r.lines[1]).toBe(`Enqueued 4 runs (2 need a GPU) as group ${gid} "lr sweep"`);
+    // The original's lines, in its order.
+    expect(r.lines).toEqual([
+      'runforge enqueue-sweep v0.5.0',
+      `Plan: ${path.join(ws, 'plan.json')}`,
+      `Workspace: ${ws}`,
+      'Group: lr sweep',
+      'Sweep plan: 4 runs',
+      `Group ID: ${gid}`,
+      `Group directory: ${path.join(ws, '.runforge', 'groups', gid)}`,
+      'Enqueued 4/4 runs (2 GPU)',
+      `[RF:GROUP=ENQUEUED ${gid} runs=4]`,
+    ]);
 
     const queue = readJson(queueFile(ws));
     expect(queue).toMatchObject({ version: 1, kind: 'execution_queue', max_parallel: 2, gpu_slots: 1, last_served_group: null });
@@ -76,7 +87,7 @@ describe('enqueue-sweep', () => {
     const ws = tempWorkspace();
     const r = await runCli(['sweep', '--plan', writePlan(ws), '--enqueue'], { cwd: ws });
     expect(r.code).toBe(0);
-    expect(r.lines[0]).toMatch(/^\[RF:GROUP=ENQUEUED grp_\S+ runs=3\]$/);
+    expect(r.lines.at(-1)).toMatch(/^\[RF:GROUP=ENQUEUED grp_\S+ runs=3\]$/);
     expect(readJson(queueFile(ws)).jobs).toHaveLength(3);
   });
 
@@ -155,7 +166,7 @@ describe('enqueue-run', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const job = readJson(queueFile(ws)).jobs[0];
-    expect(r.lines[0]).toBe(`Enqueued job ${job.job_id} for run run-a, attempt 1, priority 5 (needs a GPU)`);
+    expect(r.lines).toEqual([`Enqueued run run-a as job ${job.job_id} [GPU]`]);
     expect(job).toMatchObject({ run_id: 'run-a', group_id: null, priority: 5, requires_gpu: true, attempt: 1, state: 'queued' });
 
     const before = readFileSync(queueFile(ws), 'utf8');
@@ -182,7 +193,7 @@ describe('enqueue-run', () => {
     writeRun(ws, 'r1');
     const r = await runCli(['enqueue-run', '--run-id', 'r1', '--group-id', 'my-group'], { cwd: ws });
     expect(r.code).toBe(0);
-    expect(r.lines[0]).toMatch(/in group my-group/);
+    expect(r.lines[0]).toMatch(/^Enqueued run r1 as job job_\S+$/);
     const group = readJson(groupFile(ws, 'my-group'));
     expect(group).toMatchObject({ group_id: 'my-group', name: 'my-group', status: 'running', summary: { total: 1 } });
     expect(group.runs).toEqual([expect.objectContaining({ run_id: 'r1', status: 'queued' })]);

@@ -35,11 +35,17 @@ describe('queue-status', () => {
     const r = await runCli(['queue-status'], { cwd: ws });
     expect(r.code).toBe(0);
     expect(r.lines).toEqual([
+      'Queue Status',
+      '  Max parallel: 2',
+      '  Total jobs: 0',
+      '',
+      'Daemon Status',
+      '  State: stopped',
+      '  Daemon: not running; start one with: runforge daemon',
+      '',
       `Workspace: ${ws}`,
-      'Daemon: not running; start one with: runforge daemon',
       'Slots: CPU 0/2 in use, GPU 0/1 in use',
       'Jobs: 0 queued, 0 running, 0 succeeded, 0 failed, 0 canceled (0 total)',
-      'Paused groups: none',
     ]);
   });
 
@@ -66,23 +72,26 @@ describe('queue-status', () => {
     writeDaemon(ws, 'running', 2_000);
     const r = await runCli(['queue-status'], { cwd: ws });
     expect(r.code).toBe(0);
-    expect(r.lines[1]).toMatch(/^Daemon: running \(PID 4242, heartbeat \ds ago\)$/);
-    expect(r.lines[2]).toBe('Slots: CPU 1/3 in use, GPU 1/2 in use');
-    expect(r.lines[3]).toBe('Jobs: 2 queued (1 need a GPU), 1 running, 1 succeeded, 1 failed, 0 canceled (5 total)');
+    expect(r.lines.slice(0, 7)).toEqual(['Queue Status', '  Max parallel: 3', '  Total jobs: 5', '  Queued: 2', '  Running: 1', '  Succeeded: 1', '  Failed: 1']);
+    expect(r.lines.slice(8, 12)).toEqual(['Daemon Status', '  State: running', '  PID: 4242', '  Active jobs: 1']);
+    expect(r.lines[12]).toMatch(/^  Last heartbeat: \d{4}-/);
+    expect(r.lines[13]).toMatch(/^  Daemon: running \(PID 4242, heartbeat \ds ago\)$/);
+    expect(r.lines).toContain('Slots: CPU 1/3 in use, GPU 1/2 in use');
+    expect(r.lines).toContain('Jobs: 2 queued (1 need a GPU), 1 running, 1 succeeded, 1 failed, 0 canceled (5 total)');
     expect(r.stdout).toContain('Groups:');
     expect(r.stdout).toContain(gid);
     expect(r.stdout).toMatch(new RegExp(`${gid}-run-001\\s+gpu:1\\s+attempt 1`));
   });
 
   it.each([
-    ['a heartbeat older than 30 s is stale', 'running', 31_000, /^Daemon: WARNING stale heartbeat \(PID 4242, heartbeat 31s ago\); it is probably dead/, 'stale'],
-    ['a stopped daemon', 'stopped', 1_000, /^Daemon: stopped \(last heartbeat \ds ago\)/, 'stopped'],
-    ['a stopping daemon', 'stopping', 1_000, /^Daemon: stopping \(PID 4242/, 'stopping'],
+    ['a heartbeat older than 30 s is stale', 'running', 31_000, /^  Daemon: WARNING stale heartbeat \(PID 4242, heartbeat 31s ago\); it is probably dead/, 'stale'],
+    ['a stopped daemon', 'stopped', 1_000, /^  Daemon: stopped \(last heartbeat \ds ago\)/, 'stopped'],
+    ['a stopping daemon', 'stopping', 1_000, /^  Daemon: stopping \(PID 4242/, 'stopping'],
   ])('%s', async (_n, state, age, line, health) => {
     const ws = tempWorkspace();
     writeDaemon(ws, state, age);
     const r = await runCli(['queue-status'], { cwd: ws });
-    expect(r.lines[1]).toMatch(line);
+    expect(r.lines.find((l) => l.startsWith('  Daemon: '))).toMatch(line);
     const j = parseJsonOut<any>(await runCli(['queue-status', '--json'], { cwd: ws }));
     expect(j.daemon).toMatchObject({ health, healthy: false });
     // A daemon that is not alive does not define the limits; the queue's are shown.

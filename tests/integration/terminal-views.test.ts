@@ -17,7 +17,8 @@ describe('terminal views', () => {
     const r = await runCli(['watch', '--once'], { cwd: ws });
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('\x1b[');
-    expect(r.lines[1]).toMatch(/^Daemon: running \(PID \d+/);
+    expect(r.lines).toContain('Queue Status');
+    expect(r.lines.find((l) => l.startsWith('  Daemon: '))).toMatch(/^  Daemon: running \(PID \d+/);
     expect(r.lines).toContain('Running:');
     expect(r.lines).toContain('  busy  cpu  attempt 1  30/100 batches');
     d.kill();

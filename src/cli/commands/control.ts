@@ -14,7 +14,7 @@ export async function pauseGroupCommand(opts: GroupFlags): Promise<number> {
   const { group, changed } = await setGroupPaused(resolveWorkspace(opts.workspace), systemClock, opts.groupId, true);
   if (opts.json) return (outJson({ group_id: group.group_id, paused: true, changed }), 0);
   out(groupPausedToken(group.group_id));
-  out(changed ? `Paused group ${group.group_id}: no new job of it will start` : `Group ${group.group_id} was already paused`);
+  out(changed ? `Paused group ${group.group_id}` : `Group ${group.group_id} is already paused`);
   return 0;
 }
 
@@ -22,7 +22,7 @@ export async function resumeGroupCommand(opts: GroupFlags): Promise<number> {
   const { group, changed } = await setGroupPaused(resolveWorkspace(opts.workspace), systemClock, opts.groupId, false);
   if (opts.json) return (outJson({ group_id: group.group_id, paused: false, changed }), 0);
   out(groupResumedToken(group.group_id));
-  out(changed ? `Resumed group ${group.group_id}` : `Group ${group.group_id} was not paused`);
+  out(changed ? `Resumed group ${group.group_id}` : `Group ${group.group_id} is not paused`);
   return 0;
 }
 
@@ -35,8 +35,8 @@ export async function retryFailedCommand(opts: GroupFlags): Promise<number> {
     out(`No failed runs to retry in group ${group.group_id}`);
     return 0;
   }
-  for (const j of jobs) out(`Enqueued job ${j.job_id} for run ${j.run_id}, attempt ${j.attempt}`);
-  out(`Retrying ${jobs.length} failed run${jobs.length > 1 ? 's' : ''} of group ${group.group_id}`);
+  out(`Re-enqueued ${jobs.length} failed runs in group ${group.group_id}`);
+  for (const j of jobs) out(`  ${j.run_id} -> ${j.job_id} (attempt ${j.attempt})`);
   return 0;
 }
 
@@ -54,8 +54,9 @@ export async function cancelGroupCommand(opts: GroupFlags): Promise<number> {
     );
   }
   out(groupCanceledToken(group.group_id));
-  const stopping = flagged.length > 0 ? `; ${flagged.length} running job${flagged.length > 1 ? 's' : ''} will be stopped by the daemon` : '';
-  out(`Canceled group ${group.group_id}: ${canceled.length} queued job${canceled.length === 1 ? '' : 's'} canceled${stopping}; group is ${group.status}`);
+  out(canceled.length > 0 ? `Canceled ${canceled.length} queued runs in group ${group.group_id}` : `No queued runs to cancel in group ${group.group_id}`);
+  if (flagged.length > 0) out(`Stopping ${flagged.length} running runs in group ${group.group_id} (the daemon stops them)`);
+  out(`Group ${group.group_id} is ${group.status}`);
   return 0;
 }
 

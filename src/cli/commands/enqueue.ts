@@ -7,6 +7,8 @@ import { groupEnqueuedToken } from '../../run/tokens.js';
 import { parseIntFlag, resolveWorkspace } from '../options.js';
 import { out, outJson, terminalProgress } from '../output.js';
 import { existsSync } from 'node:fs';
+import { VERSION } from '../../version.js';
+import { groupDir } from '../../workspace/paths.js';
 
 interface EnqueueRunFlags {
   runId: string;
@@ -23,9 +25,8 @@ export async function enqueueRunCommand(opts: EnqueueRunFlags): Promise<number> 
   if (opts.json) {
     outJson({ job });
   } else {
-    const group = job.group_id ? ` in group ${job.group_id}` : '';
-    const gpu = job.requires_gpu ? ' (needs a GPU)' : '';
-    out(`Enqueued job ${job.job_id} for run ${job.run_id}${group}, attempt ${job.attempt}, priority ${job.priority}${gpu}`);
+    // The original's line, word for word.
+    out(`Enqueued run ${job.run_id} as job ${job.job_id}${job.requires_gpu ? ' [GPU]' : ''}`);
   }
   return 0;
 }
@@ -59,9 +60,17 @@ export async function enqueueSweepCommand(opts: EnqueueSweepFlags): Promise<numb
     outJson({ group_id: sweep.groupId, runs: sweep.runIds.length, run_ids: sweep.runIds, job_ids: sweep.jobs.map((j) => j.job_id) });
     return 0;
   }
-  out(groupEnqueuedToken(sweep.groupId, sweep.runIds.length));
+  // The original's lines, in its order, the token last.
+  const n = sweep.runIds.length;
   const gpu = sweep.jobs.filter((j) => j.requires_gpu).length;
-  const gpuNote = gpu > 0 ? ` (${gpu} need a GPU)` : '';
-  out(`Enqueued ${sweep.runIds.length} runs${gpuNote} as group ${sweep.groupId} "${plan.group.name}"`);
+  out(`runforge enqueue-sweep v${VERSION}`);
+  out(`Plan: ${path.resolve(opts.plan)}`);
+  out(`Workspace: ${ws.root}`);
+  out(`Group: ${plan.group.name}`);
+  out(`Sweep plan: ${n} runs`);
+  out(`Group ID: ${sweep.groupId}`);
+  out(`Group directory: ${groupDir(ws, sweep.groupId)}`);
+  out(`Enqueued ${n}/${n} runs${gpu > 0 ? ` (${gpu} GPU)` : ''}`);
+  out(groupEnqueuedToken(sweep.groupId, n));
   return 0;
 }

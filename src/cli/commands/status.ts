@@ -21,17 +21,36 @@ export function daemonLine(s: StatusSnapshot): string {
   }
 }
 
+const STATE_LABELS = [
+  ['queued', 'Queued'],
+  ['running', 'Running'],
+  ['succeeded', 'Succeeded'],
+  ['failed', 'Failed'],
+  ['canceled', 'Canceled'],
+] as const;
+
+/**
+ * The original's layout first (Queue Status, Daemon Status, Paused Groups), then what the port adds:
+ * heartbeat health, slots, per-group progress and the running jobs.
+ */
 export function renderStatus(s: StatusSnapshot): string[] {
   const j = s.jobs;
-  const lines = [
+  const lines = ['Queue Status', `  Max parallel: ${s.limits.max_parallel}`, `  Total jobs: ${j.total}`];
+  for (const [state, label] of STATE_LABELS) if (j[state] > 0) lines.push(`  ${label}: ${j[state]}`);
+  lines.push('', 'Daemon Status', `  State: ${s.daemon.state ?? 'stopped'}`);
+  if (s.daemon.state === 'running' || s.daemon.state === 'stopping') {
+    lines.push(`  PID: ${s.daemon.pid}`, `  Active jobs: ${s.slots.cpu.used}`, `  Last heartbeat: ${s.daemon.last_heartbeat}`);
+  }
+  lines.push(`  ${daemonLine(s)}`);
+  if (s.paused_groups.length > 0) lines.push('', 'Paused Groups', ...[...s.paused_groups].sort().map((g) => `  ${g}`));
+  lines.push(
+    '',
     `Workspace: ${s.workspace}`,
-    daemonLine(s),
     `Slots: CPU ${s.slots.cpu.used}/${s.slots.cpu.limit} in use, GPU ${s.slots.gpu.used}/${s.slots.gpu.limit} in use` +
       (s.gpus.length > 0 ? ` (${s.gpus.map((g) => `gpu${g.index} ${g.used}/${g.limit}`).join(', ')})` : ''),
     `Jobs: ${j.queued} queued${j.waiting_for_gpu > 0 ? ` (${j.waiting_for_gpu} need a GPU)` : ''}, ${j.running} running, ` +
       `${j.succeeded} succeeded, ${j.failed} failed, ${j.canceled} canceled (${j.total} total)`,
-    `Paused groups: ${s.paused_groups.length === 0 ? 'none' : s.paused_groups.join(', ')}`,
-  ];
+  );
   if (s.groups.length > 0) {
     lines.push('Groups:');
     const rows = s.groups.map((g) => [
