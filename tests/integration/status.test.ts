@@ -74,8 +74,8 @@ describe('queue-status', () => {
     expect(r.code).toBe(0);
     expect(r.lines.slice(0, 7)).toEqual(['Queue Status', '  Max parallel: 3', '  Total jobs: 5', '  Queued: 2', '  Running: 1', '  Succeeded: 1', '  Failed: 1']);
     expect(r.lines.slice(8, 12)).toEqual(['Daemon Status', '  State: running', '  PID: 4242', '  Active jobs: 1']);
-    expect(r.lines[12]).toMatch(/^  Last heartbeat: \d{4}-/);
-    expect(r.lines[13]).toMatch(/^  Daemon: running \(PID 4242, heartbeat \ds ago\)$/);
+    expect(r.lines[12]).toMatch(/^ {2}Last heartbeat: \d{4}-/);
+    expect(r.lines[13]).toMatch(/^ {2}Daemon: running \(PID 4242, heartbeat \ds ago\)$/);
     expect(r.lines).toContain('Slots: CPU 1/3 in use, GPU 1/2 in use');
     expect(r.lines).toContain('Jobs: 2 queued (1 need a GPU), 1 running, 1 succeeded, 1 failed, 0 canceled (5 total)');
     expect(r.stdout).toContain('Groups:');
@@ -84,9 +84,9 @@ describe('queue-status', () => {
   });
 
   it.each([
-    ['a heartbeat older than 30 s is stale', 'running', 31_000, /^  Daemon: WARNING stale heartbeat \(PID 4242, heartbeat 31s ago\); it is probably dead/, 'stale'],
-    ['a stopped daemon', 'stopped', 1_000, /^  Daemon: stopped \(last heartbeat \ds ago\)/, 'stopped'],
-    ['a stopping daemon', 'stopping', 1_000, /^  Daemon: stopping \(PID 4242/, 'stopping'],
+    ['a heartbeat older than 30 s is stale', 'running', 31_000, /^ {2}Daemon: WARNING stale heartbeat \(PID 4242, heartbeat 31s ago\); it is probably dead/, 'stale'],
+    ['a stopped daemon', 'stopped', 1_000, /^ {2}Daemon: stopped \(last heartbeat \ds ago\)/, 'stopped'],
+    ['a stopping daemon', 'stopping', 1_000, /^ {2}Daemon: stopping \(PID 4242/, 'stopping'],
   ])('%s', async (_n, state, age, line, health) => {
     const ws = tempWorkspace();
     writeDaemon(ws, state, age);

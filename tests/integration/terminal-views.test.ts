@@ -18,7 +18,7 @@ describe('terminal views', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('\x1b[');
     expect(r.lines).toContain('Queue Status');
-    expect(r.lines.find((l) => l.startsWith('  Daemon: '))).toMatch(/^  Daemon: running \(PID \d+/);
+    expect(r.lines.find((l) => l.startsWith('  Daemon: '))).toMatch(/^ {2}Daemon: running \(PID \d+/);
     expect(r.lines).toContain('Running:');
     expect(r.lines).toContain('  busy  cpu  attempt 1  30/100 batches');
     d.kill();
