@@ -155,7 +155,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     this.watchQueue();
     this.schedulePoll();
     this.log.info({ max_parallel: this.options.maxParallel, gpu_slots: this.options.gpuSlots }, 'daemon started');
-    this.emit('daemon:started', { pid: this.pid, maxParallel: this.options.maxParallel, gpuSlots: this.options.gpuSlots });
+    this.emit('daemon:started', { pid: this.pid, maxParallel: this.options.maxParallel, gpuSlots: this.options.gpuSlots, gpus: this.gpus });
     for (const job of resolved) this.emit('job:finished', { job });
     this.requestPass();
   }

@@ -4,9 +4,10 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Job } from '../contracts/queue.js';
+import type { GpuDevice } from '../gpu/devices.js';
 
 export interface DaemonEvents {
-  'daemon:started': [{ pid: number; maxParallel: number; gpuSlots: number }];
+  'daemon:started': [{ pid: number; maxParallel: number; gpuSlots: number; gpus: GpuDevice[] }];
   'daemon:heartbeat': [{ activeJobs: number; activeGpuJobs: number }];
   'daemon:stopping': [{ reason: string }];
   'daemon:stopped': [{ pid: number }];

@@ -29,9 +29,13 @@ describe('daemon executes the queue', () => {
       expect(d.output()).toContain(`[RF:QUEUE=JOB_STARTED ${j.job_id} run_id=${j.run_id}]`);
       expect(d.output()).toContain(`[RF:QUEUE=JOB_DONE ${j.job_id} run_id=${j.run_id} status=succeeded]`);
     }
+    // The original's [DAEMON] lines come with the tokens.
+    const lines = d.output().split('\n');
+    expect(lines.slice(0, 5)).toEqual(['[DAEMON] runforge daemon v0.5.0', `[DAEMON] Workspace: ${ws}`, '[DAEMON] Max parallel: 2', '[DAEMON] GPU slots: 1', `[DAEMON] PID: ${d.pid}`]);
+    expect(lines).toContain(`[DAEMON] Job ${jobs[0].job_id} (${jobs[0].run_id}) succeeded`);
     d.kill('SIGTERM');
     expect(await d.exited).toBe(0);
-    expect(d.output()).toMatch(/\[RF:DAEMON=STOPPED pid=\d+\]\n$/);
+    expect(d.output()).toMatch(/\[DAEMON\] Shutdown complete\n\[RF:DAEMON=STOPPED pid=\d+\]\n$/);
     const status = readJson(path.join(ws, '.runforge', 'queue', 'daemon.json'));
     expect(status).toMatchObject({ state: 'stopped', max_parallel: 2, gpu_slots: 1, active_jobs: 0 });
     expect(existsSync(path.join(ws, '.runforge', 'queue', 'daemon.lock'))).toBe(false);

@@ -4,6 +4,7 @@ import { Daemon } from '../../daemon/daemon.js';
 import { detectGpus } from '../../gpu/detect.js';
 import { systemClock } from '../../infra/clock.js';
 import { UsageError } from '../../infra/errors.js';
+import { VERSION } from '../../version.js';
 import { fileLogger } from '../../infra/logger.js';
 import { daemonStartedToken, daemonStoppedToken, jobDoneToken, jobStartedToken } from '../../run/tokens.js';
 import { parseIntFlag, parseSecondsFlag, resolveWorkspace } from '../options.js';
@@ -57,12 +58,41 @@ export async function daemonCommand(opts: DaemonFlags): Promise<number> {
     systemClock,
     log,
   );
-  daemon.on('daemon:started', (e) => out(daemonStartedToken(e.pid, e.maxParallel, e.gpuSlots)));
-  daemon.on('job:started', (e) => out(jobStartedToken(e.job.job_id, e.job.run_id, e.gpuDevice !== null)));
-  daemon.on('job:finished', (e) => out(jobDoneToken(e.job.job_id, e.job.run_id, e.job.state)));
+  // The original's `[DAEMON]` lines, and the RF tokens it defined but never printed.
+  const tag = (j: { requires_gpu: boolean }): string => (j.requires_gpu ? ' [GPU]' : '');
+  daemon.on('daemon:started', (e) => {
+    out(`[DAEMON] runforge daemon v${VERSION}`);
+    out(`[DAEMON] Workspace: ${ws.root}`);
+    out(`[DAEMON] Max parallel: ${e.maxParallel}`);
+    out(`[DAEMON] GPU slots: ${e.gpuSlots}`);
+    out(`[DAEMON] PID: ${e.pid}`);
+    if (e.gpus.length > 0) {
+      out(`[DAEMON] GPU available (${e.gpus[0]!.source}):`);
+      for (const g of e.gpus) out(`  [${g.index}] ${g.name} (${g.memory_total_mb} MB${g.compute_capability ? `, CC ${g.compute_capability}` : ''})`);
+    } else {
+      out('[DAEMON] No GPU available (PyTorch sees no CUDA device, nvidia-smi reports none)');
+      if (e.gpuSlots > 0) out(`[DAEMON] Warning: gpu_slots=${e.gpuSlots} but no GPU detected; GPU runs use the CPU`);
+    }
+    out(daemonStartedToken(e.pid, e.maxParallel, e.gpuSlots));
+  });
+  daemon.on('job:started', (e) => {
+    out(`[DAEMON] Starting job ${e.job.job_id} (${e.job.run_id})${tag(e.job)}`);
+    out(jobStartedToken(e.job.job_id, e.job.run_id, e.gpuDevice !== null));
+  });
+  daemon.on('job:finished', (e) => {
+    out(`[DAEMON] Job ${e.job.job_id} (${e.job.run_id})${tag(e.job)} ${e.job.state}`);
+    out(jobDoneToken(e.job.job_id, e.job.run_id, e.job.state));
+  });
   daemon.on('lock:takeover', (e) => out(`Took over a stale daemon lock (previous PID ${e.previousPid}: ${e.reason})`));
   daemon.on('daemon:error', (e) => err(`Error: ${e.message}`));
-  daemon.on('daemon:stopped', (e) => out(daemonStoppedToken(e.pid)));
+  daemon.on('daemon:stopping', () => {
+    out('[DAEMON] Shutdown requested');
+    out('[DAEMON] Waiting for active jobs to complete...');
+  });
+  daemon.on('daemon:stopped', (e) => {
+    out('[DAEMON] Shutdown complete');
+    out(daemonStoppedToken(e.pid));
+  });
 
   const onSignal = (signal: string): void => void daemon.stop(signal);
   process.on('SIGINT', onSignal);
