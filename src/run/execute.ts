@@ -284,6 +284,18 @@ async function runChild(attempt: Attempt, opts: RunOptions, program: string, arg
   return { exitCode: r.exitCode ?? null, signal: r.signal ?? null, cancelled };
 }
 
+/** What the training process (trainer or the user's program) finds in its environment. */
+function trainingEnv(opts: RunOptions, request: RunRequest, device: DeviceDecision): Record<string, string> {
+  return {
+    ...deviceEnv(device),
+    RUNFORGE_RUN_DIR: opts.runDir,
+    RUNFORGE_WORKSPACE: opts.ws.root,
+    RUNFORGE_SEED: String(request.seed ?? DEFAULT_SEED),
+    // The trainer package and the helper (`import runforge_helper`) are importable.
+    PYTHONPATH: [PYTHON_DIR, opts.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+  };
+}
+
 const describeExit = (e: ChildExit): string => (e.signal ? `was killed by ${e.signal}` : `exited with code ${e.exitCode}`);
 
 async function runCommand(
@@ -296,14 +308,7 @@ async function runCommand(
   const [program, ...args] = request.command!;
   await mkdir(path.join(opts.runDir, 'artifacts'), { recursive: true });
   attempt.log.info(`Command: ${JSON.stringify(request.command)}`);
-  const exit = await runChild(attempt, opts, program!, args, {
-    ...deviceEnv(device),
-    RUNFORGE_RUN_DIR: opts.runDir,
-    RUNFORGE_WORKSPACE: opts.ws.root,
-    RUNFORGE_SEED: String(request.seed ?? 42),
-    // The helper (`import runforge_helper`) is importable from the user's script.
-    PYTHONPATH: [PYTHON_DIR, opts.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
-  });
+  const exit = await runChild(attempt, opts, program!, args, trainingEnv(opts, request, device));
   const metrics = await lastMetricValues(path.join(opts.runDir, 'metrics.jsonl'));
   const summary = Object.keys(metrics).length > 0 ? { metrics } : undefined;
   const common = { effective_config: config, exit_code: exit.exitCode, ...(summary ? { summary } : {}) };
@@ -351,12 +356,8 @@ async function runTrainer(
     max_rows: opts.maxRows ?? null,
     test_size: 0.2,
   };
-  const exit = await runChild(attempt, opts, python, ['-m', 'runforge_trainer', '--config', JSON.stringify(trainerConfig), '--summary-out', summaryFile], {
-    ...deviceEnv(device),
-    RUNFORGE_RUN_DIR: opts.runDir,
-    RUNFORGE_WORKSPACE: opts.ws.root,
-    PYTHONPATH: [PYTHON_DIR, opts.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
-  });
+  const trainerArgs = ['-m', 'runforge_trainer', '--config', JSON.stringify(trainerConfig), '--summary-out', summaryFile];
+  const exit = await runChild(attempt, opts, python, trainerArgs, trainingEnv(opts, request, device));
   const text = await readTextIfExists(summaryFile);
   await rm(summaryFile, { force: true });
   let summary: TrainerSummary | undefined;
