@@ -56,7 +56,8 @@ export async function runDirectSweep(
   };
   const onAbort = (): void => {
     if (!stopping) stopping = 'cancel';
-    stopAll();
+    // stop_on_cancel: false lets the running runs finish; pending ones are cancelled either way.
+    if (plan.execution.stop_on_cancel) stopAll();
   };
   opts.signal.addEventListener('abort', onAbort, { once: true });
 
@@ -74,7 +75,7 @@ export async function runDirectSweep(
         outputFile: path.join(dir, 'runner.log'),
       });
       if (proc.pid) running.set(run.runId, proc.pgid);
-      if (stopping) stopAll();
+      if (stopping === 'fail_fast' || (stopping === 'cancel' && plan.execution.stop_on_cancel)) stopAll();
       await proc.exited;
       running.delete(run.runId);
       const result = await readResult(ws, run.runId).catch(() => undefined);

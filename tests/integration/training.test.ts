@@ -229,6 +229,23 @@ describe('runforge sweep (direct mode)', () => {
     const group = readJson(path.join(ws, '.runforge', 'groups', gid, 'group.json'));
     expect(group).toMatchObject({ status: 'canceled', execution: { cancelled: true } });
   });
+
+  it('with stop_on_cancel false, Ctrl-C lets running runs finish and cancels the pending ones (exit 5)', async () => {
+    const ws = tempWorkspace();
+    const p = samplePlan(ws, {
+      base_request: baseRequest({ command: ['sleep', '2'], model: undefined }),
+      strategy: { type: 'list', parameters: [{ path: 'seed', values: [1, 2, 3, 4] }] },
+      execution: { max_parallel: 2, fail_fast: false, stop_on_cancel: false },
+    });
+    const child = spawn(process.execPath, [CLI, 'sweep', '--plan', writePlan(ws, p)], { cwd: ws });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    await waitFor('sleeps running', () => readdirRuns(ws).filter((d) => readSafe(path.join(d, 'logs.txt')).includes('Command:')).length === 2);
+    child.kill('SIGINT');
+    expect(await new Promise((r) => child.on('exit', r))).toBe(5);
+    const gid = /GROUP=START (\S+)/.exec(out)![1]!;
+    expect(out.trim().split('\n').at(-1)).toBe(`[RF:GROUP=COMPLETE ${gid} succeeded=2 failed=0 canceled=2]`);
+  });
 });
 
 function readdirRuns(ws: string): string[] {
