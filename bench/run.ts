@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+const CLI = path.join(ROOT, 'dist', 'cli', 'bin.cjs');
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const ORIGINAL = args.includes('--original') ? args[args.indexOf('--original') + 1] : undefined;

@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
 npm ci --no-audit --no-fund
 npm run --silent build
-node dist/cli/main.js demo "$@"
+node dist/cli/bin.cjs demo "$@"

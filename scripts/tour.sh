@@ -3,7 +3,7 @@
 # queue, pause, retry, cancel. Set RUNFORGE_TOUR_DIR to keep the workspace somewhere.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-rf() { echo "\$ runforge $*"; local status=0; node "$repo/dist/cli/main.js" "$@" || status=$?; echo; return $status; }
+rf() { echo "\$ runforge $*"; local status=0; node "$repo/dist/cli/bin.cjs" "$@" || status=$?; echo; return $status; }
 
 ws="${RUNFORGE_TOUR_DIR:-$(mktemp -d -t runforge-tour-XXXXXX)}"
 mkdir -p "$ws/data"
@@ -47,11 +47,11 @@ rf groups
 rf resume-group --group-id "$gid"
 rf cancel-run --run-id "$gid-run-006"
 echo "\$ runforge daemon --max-parallel 2 --gpu-slots 1   (in the background)"
-node "$repo/dist/cli/main.js" daemon --max-parallel 2 --gpu-slots 1 --heartbeat-interval 1 &
+node "$repo/dist/cli/bin.cjs" daemon --max-parallel 2 --gpu-slots 1 --heartbeat-interval 1 &
 daemon_pid=$!
 for _ in $(seq 1 100); do
-  node "$repo/dist/cli/main.js" queue-status --json | grep -q '"queued": 0,' && \
-    node "$repo/dist/cli/main.js" queue-status --json | grep -q '"running": 0,' && break
+  node "$repo/dist/cli/bin.cjs" queue-status --json | grep -q '"queued": 0,' && \
+    node "$repo/dist/cli/bin.cjs" queue-status --json | grep -q '"running": 0,' && break
   sleep 0.3
 done
 rf queue-status

@@ -1,5 +1,7 @@
-#!/usr/bin/env node
-/** The `runforge` binary: parse the command line, run one command, map its outcome to an exit code. */
+/**
+ * The command line's entry: parse the arguments, run one command, map its outcome to an exit code.
+ * Started by the `runforge` binary (bin.cts), from the bundle or as ES modules.
+ */
 import { buildProgram } from './program.js';
 import { reportError } from './errors.js';
 import { err } from './output.js';
@@ -25,4 +27,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv);
+void main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -4,17 +4,16 @@
  */
 import { z } from 'zod';
 import { parseTimestamp } from '../infra/time.js';
+import { SAFE_ID_PATTERN } from './constants.js';
+
+export { SAFE_ID_PATTERN };
 
 /** An ISO-8601 timestamp; naive ones (the original's local time) are accepted. */
 export const Timestamp = z
   .string()
   .refine((s) => parseTimestamp(s) !== undefined, { message: 'must be an ISO-8601 timestamp' });
 
-/**
- * An id that is safe to use as one folder name: letters, digits, `.`, `_`, `-`, not starting with a
- * dot, at most 128 characters. Rejects path traversal such as `../x` and absolute paths.
- */
-export const SAFE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** An id that is safe to use as one folder name (see SAFE_ID_PATTERN). */
 export const SafeId = z
   .string()
   .regex(SAFE_ID_PATTERN, { message: 'must be 1-128 letters, digits, ".", "_" or "-", not starting with "." or "-"' });

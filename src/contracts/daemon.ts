@@ -1,8 +1,9 @@
 /** `.runforge/queue/daemon.json`: the daemon's heartbeat. SPEC §6. */
 import { z } from 'zod';
 import { NonNegativeInt, PositiveInt, Timestamp } from './common.js';
+import { DAEMON_STATES } from './constants.js';
 
-export const DAEMON_STATES = ['running', 'stopping', 'stopped'] as const;
+export { DAEMON_STATES, HEARTBEAT_STALE_MS } from './constants.js';
 
 export const DaemonStatusSchema = z.looseObject({
   version: z.literal(1),
@@ -22,6 +23,3 @@ export const DaemonStatusSchema = z.looseObject({
     .optional(),
 });
 export type DaemonStatus = z.infer<typeof DaemonStatusSchema>;
-
-/** A heartbeat older than this (ms) means the daemon is gone. SPEC §6. */
-export const HEARTBEAT_STALE_MS = 30_000;

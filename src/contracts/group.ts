@@ -1,12 +1,9 @@
 /** `.runforge/groups/<group-id>/group.json`: the record of a sweep. SPEC §3. */
 import { z } from 'zod';
 import { NonNegativeInt, PositiveInt, SafeId, Timestamp } from './common.js';
+import { GROUP_STATUSES, RUN_STATUSES } from './constants.js';
 
-export const GROUP_STATUSES = ['running', 'completed', 'failed', 'canceled'] as const;
-export type GroupStatus = (typeof GROUP_STATUSES)[number];
-
-export const RUN_STATUSES = ['pending', 'queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
-export type GroupRunStatus = (typeof RUN_STATUSES)[number];
+export { GROUP_STATUSES, type GroupRunStatus, type GroupStatus, RUN_STATUSES } from './constants.js';
 
 export const GroupRunSchema = z.looseObject({
   run_id: SafeId,

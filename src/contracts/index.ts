@@ -1,9 +1,12 @@
 /**
- * Every file format RunForge reads or writes, by kind. One schema per format; parse at the edge
- * (`parseDocument`), typed objects inside.
+ * Every file format RunForge reads or writes, by kind. One zod schema per format; parse at the edge
+ * (`parseDocument` in document.ts, which runs the validators compiled from these schemas and falls
+ * back to `validateDocument` here for the wording of problems), typed objects inside.
  */
 import type { z } from 'zod';
+import type { DocumentKind } from './constants.js';
 import { DaemonStatusSchema } from './daemon.js';
+import type { ParseOutcome } from './document.js';
 import { GroupSchema } from './group.js';
 import { describeIssues } from './issues.js';
 import { PlanSchema } from './plan.js';
@@ -11,8 +14,8 @@ import { QueueSchema } from './queue.js';
 import { RequestSchema } from './request.js';
 import { ResultSchema } from './result.js';
 
-export const DOCUMENT_KINDS = ['request', 'plan', 'queue', 'daemon', 'group', 'result'] as const;
-export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
+export { DOCUMENT_KINDS, type DocumentKind } from './constants.js';
+export { checkDocument, parseDocument, parseJsonText, type ParseOutcome } from './document.js';
 
 export const SCHEMAS = {
   request: RequestSchema,
@@ -43,19 +46,6 @@ export function detectKind(doc: unknown): DocumentKind | undefined {
   return undefined;
 }
 
-export type ParseOutcome<T> = { ok: true; value: T } | { ok: false; problems: string[] };
-
-/** Parses JSON text; the problem names what is wrong with the text itself. */
-export function parseJsonText(text: string): ParseOutcome<unknown> {
-  if (text.trim() === '') return { ok: false, problems: ['file is empty'] };
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    return { ok: false, problems: [`invalid JSON: ${message.split('\n')[0]}`] };
-  }
-}
-
 /** Validates an already-parsed document against the schema of `kind`. */
 export function validateDocument<K extends DocumentKind>(kind: K, doc: unknown): ParseOutcome<DocumentOf<K>> {
   const schema = SCHEMAS[kind] as unknown as z.ZodType<DocumentOf<K>>;
@@ -65,11 +55,4 @@ export function validateDocument<K extends DocumentKind>(kind: K, doc: unknown):
   const parsed = schema.safeParse(doc, { reportInput: true });
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, problems: describeIssues(parsed.error) };
-}
-
-/** Parses JSON text and validates it as `kind`. */
-export function parseDocument<K extends DocumentKind>(kind: K, text: string): ParseOutcome<DocumentOf<K>> {
-  const json = parseJsonText(text);
-  if (!json.ok) return json;
-  return validateDocument(kind, json.value);
 }

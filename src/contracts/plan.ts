@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { NonEmptyString, PositiveInt, Timestamp } from './common.js';
 import { RequestSchema } from './request.js';
 
-/** A dot path into a request: `model.hyperparameters.max_depth`. */
-const DOT_PATH = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;
+import { DOT_PATH_PATTERN } from './constants.js';
+import { planProblems } from './rules.js';
 
 export const SweepParameterSchema = z.looseObject({
-  path: z.string().regex(DOT_PATH, { message: 'must be a dot path such as "model.hyperparameters.max_depth"' }),
+  path: z.string().regex(DOT_PATH_PATTERN, { message: 'must be a dot path such as "model.hyperparameters.max_depth"' }),
   values: z.array(z.unknown()).min(1, { message: 'must have at least one value' }),
 });
 
@@ -35,26 +35,7 @@ export const PlanSchema = z
     }),
   })
   .superRefine((plan, ctx) => {
-    const params = plan.strategy.parameters;
-    if (plan.strategy.type === 'list' && params.length > 0) {
-      const first = params[0]!.values.length;
-      params.forEach((p, i) => {
-        if (p.values.length !== first) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['strategy', 'parameters', i, 'values'],
-            message: `must have ${first} values like every other parameter of a "list" strategy (has ${p.values.length})`,
-          });
-        }
-      });
-    }
-    const seen = new Set<string>();
-    params.forEach((p, i) => {
-      if (seen.has(p.path)) {
-        ctx.addIssue({ code: 'custom', path: ['strategy', 'parameters', i, 'path'], message: `repeats "${p.path}"` });
-      }
-      seen.add(p.path);
-    });
+    for (const p of planProblems(plan)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
   });
 
 export type SweepPlan = z.infer<typeof PlanSchema>;

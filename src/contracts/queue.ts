@@ -1,13 +1,9 @@
 /** `.runforge/queue/queue.json`: the queue. SPEC §4. */
 import { z } from 'zod';
 import { NonNegativeInt, PositiveInt, SafeId, Timestamp } from './common.js';
+import { JOB_STATES } from './constants.js';
 
-export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
-export type JobState = (typeof JOB_STATES)[number];
-export const TERMINAL_JOB_STATES: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'canceled']);
-
-/** The group id that ungrouped jobs are scheduled under (as in the original). */
-export const UNGROUPED = '__ungrouped__';
+export { DEFAULT_GPU_SLOTS, DEFAULT_MAX_PARALLEL, JOB_STATES, type JobState, TERMINAL_JOB_STATES, UNGROUPED } from './constants.js';
 
 export const JobSchema = z.looseObject({
   job_id: SafeId,
@@ -48,17 +44,4 @@ export const QueueSchema = z.looseObject({
 });
 export type Queue = z.infer<typeof QueueSchema>;
 
-/** Defaults of a workspace's first queue (the original's). */
-export const DEFAULT_MAX_PARALLEL = 2;
-export const DEFAULT_GPU_SLOTS = 1;
-
-export function emptyQueue(): Queue {
-  return {
-    version: 1,
-    kind: 'execution_queue',
-    max_parallel: DEFAULT_MAX_PARALLEL,
-    gpu_slots: DEFAULT_GPU_SLOTS,
-    jobs: [],
-    last_served_group: null,
-  };
-}
+export { emptyQueue } from './empty-queue.js';

@@ -1,22 +1,10 @@
 /** `request.json` (version 1): one run's input. SPEC §2. */
 import { z } from 'zod';
 import { NonEmptyString, PositiveInt, SafeId, Timestamp } from './common.js';
+import { MODEL_FAMILIES, PRESETS } from './constants.js';
+import { requestProblems } from './rules.js';
 
-export const MODEL_FAMILIES = ['logistic_regression', 'random_forest', 'linear_svc', 'mlp'] as const;
-export type ModelFamily = (typeof MODEL_FAMILIES)[number];
-
-export const PRESETS = ['fast', 'balanced', 'thorough', 'custom'] as const;
-
-/** Defaults merged under the request's hyperparameters (the original tool's values). */
-export const FAMILY_DEFAULTS: Readonly<Record<ModelFamily, Readonly<Record<string, unknown>>>> = {
-  logistic_regression: { max_iter: 1000, random_state: 42 },
-  random_forest: { n_estimators: 100, max_depth: 10, random_state: 42 },
-  linear_svc: { max_iter: 1000, random_state: 42 },
-  mlp: { epochs: 20, hidden_sizes: [64, 32], learning_rate: 0.001, batch_size: 32 },
-};
-
-/** Seed used when a request has none. */
-export const DEFAULT_SEED = 42;
+export { DEFAULT_SEED, FAMILY_DEFAULTS, MODEL_FAMILIES, type ModelFamily, PRESETS } from './constants.js';
 
 export const RequestSchema = z
   .looseObject({
@@ -48,13 +36,7 @@ export const RequestSchema = z
     command: z.array(NonEmptyString).min(1, { message: 'must have at least the program name' }).optional(),
   })
   .superRefine((req, ctx) => {
-    if (req.command === undefined && req.model?.family === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: req.model === undefined ? ['model'] : ['model', 'family'],
-        message: 'is required (unless the request has a custom "command")',
-      });
-    }
+    for (const p of requestProblems(req)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
   });
 
 export type RunRequest = z.infer<typeof RequestSchema>;

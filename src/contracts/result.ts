@@ -1,12 +1,10 @@
 /** `.ml/runs/<run-id>/result.json` (version 1): a run's outcome. SPEC §5. */
 import { z } from 'zod';
 import { PositiveInt, Timestamp } from './common.js';
+import { ARTIFACT_TYPES, RESULT_STATUSES } from './constants.js';
 
 /** Note the double L in `cancelled`: result.json differs from the queue's `canceled` (as the original). */
-export const RESULT_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
-export type ResultStatus = (typeof RESULT_STATUSES)[number];
-
-export const ARTIFACT_TYPES = ['model', 'metrics', 'encoder', 'checkpoint', 'log', 'other'] as const;
+export { ARTIFACT_TYPES, RESULT_STATUSES, type ResultStatus } from './constants.js';
 
 export const ResultSchema = z.looseObject({
   version: PositiveInt,

@@ -57,7 +57,7 @@ export interface DaemonOptions {
   orphanPolicy: OrphanPolicy;
   /** Attempts of a run at most, when jobs are re-queued after a crash or shutdown. Default 3. */
   maxAttempts: number;
-  /** The `runforge` entry point that executes one run (`main.js run …`). */
+  /** The `runforge` binary (dist/cli/bin.cjs), for `runforge run …`. */
   cliPath: string;
   /** Node executable for the runs. */
   nodePath: string;
@@ -93,7 +93,7 @@ export class AlreadyRunningError extends OperationFailedError {
 /** True when `argv` is a `runforge … daemon` process. */
 export function isDaemonArgv(argv: readonly string[] | null): boolean {
   if (!argv) return false;
-  const cli = argv.findIndex((a) => /(^|[\\/])runforge$|[\\/]cli[\\/]main\.(js|ts)$/.test(a));
+  const cli = argv.findIndex((a) => /(^|[\\/])runforge$|[\\/]cli[\\/](main\.(js|ts)|bin\.c?[jt]s)$/.test(a));
   return cli !== -1 && argv[cli + 1] === 'daemon';
 }
 

@@ -1,6 +1,6 @@
 /**
  * The few error types RunForge raises. Each carries the exit code the CLI maps it to (SPEC §10);
- * the mapping to `process.exit` happens in exactly one place, `src/cli/main.ts`.
+ * the mapping to `process.exit` happens in exactly one place, `src/cli/main.ts` (reportError in src/cli/errors.ts).
  *
  * Exit codes: 0 ok, 1 failed, 2 invalid request / usage, 3 missing files, 4 internal error,
  * 5 cancelled, 6 invalid plan.

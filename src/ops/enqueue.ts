@@ -10,9 +10,9 @@ import { formatTimestamp } from '../infra/time.js';
 import { newGroupRecord } from '../queue/group-record.js';
 import { formatGroupId, formatSweepRunId } from '../queue/ids.js';
 import { activeJobOf, makeJob } from '../queue/jobs.js';
-import { type ExpandedRun, expandPlan } from '../queue/sweep-expansion.js';
+import type { ExpandedRun } from '../queue/sweep-expansion.js';
 import { CREATED_BY } from '../version.js';
-import { parseDocument } from '../contracts/index.js';
+import { parseDocument } from '../contracts/document.js';
 import { readTextIfExists } from '../workspace/json-file.js';
 import { displayPath, groupDir, requestFile, runDir, type WorkspacePaths } from '../workspace/paths.js';
 import { updateState, writeGroupFile, writeRunRequests } from '../workspace/store.js';
@@ -41,7 +41,7 @@ export async function enqueueRun(ws: WorkspacePaths, clock: Clock, options: Enqu
   const file = requestFile(ws, runId);
   const text = await readTextIfExists(file);
   if (text === undefined) throw new MissingFilesError(`Request not found: ${displayPath(ws, file)}`);
-  const parsed = parseDocument('request', text);
+  const parsed = await parseDocument('request', text);
   if (!parsed.ok) {
     throw new UsageError(`${displayPath(ws, file)} is not a valid request: ${parsed.problems[0]}`, parsed.problems.slice(1));
   }
@@ -101,6 +101,8 @@ export async function prepareSweep(
   let groupId = formatGroupId(clock.now(), randomHex());
   while (await isDirectory(groupDir(ws, groupId))) groupId = formatGroupId(clock.now(), randomHex());
   const createdAt = formatTimestamp(clock.now());
+  // Loaded here: it validates with the zod schemas, which enqueue-run never needs.
+  const { expandPlan } = await import('../queue/sweep-expansion.js');
   const expanded = expandPlan(plan, { groupId, createdAt, createdBy: CREATED_BY });
   const runs = expanded.map((run, i) => ({ ...run, runId: formatSweepRunId(groupId, i, expanded.length) }));
   await writeRunRequests(ws, runs, onProgress);

@@ -1,5 +1,5 @@
 /** Checks of ids that users type, before they are used to build a path. */
-import { SAFE_ID_PATTERN } from '../contracts/common.js';
+import { SAFE_ID_PATTERN } from '../contracts/constants.js';
 import { UsageError } from '../infra/errors.js';
 import { quote } from '../infra/text.js';
 

@@ -1,5 +1,6 @@
 /** Is the daemon alive? SPEC §6: healthy only if `state == running` and the heartbeat is younger than 30 s. */
-import { type DaemonStatus, HEARTBEAT_STALE_MS } from '../contracts/daemon.js';
+import { HEARTBEAT_STALE_MS } from '../contracts/constants.js';
+import type { DaemonStatus } from '../contracts/daemon.js';
 import { parseTimestamp } from '../infra/time.js';
 
 export type DaemonHealth = 'healthy' | 'stopping' | 'stale' | 'stopped' | 'not_running';

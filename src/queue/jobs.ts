@@ -2,7 +2,8 @@
  * Job state transitions on a queue snapshot: pure functions, no I/O, no clock (timestamps are passed
  * in). The CLI and the daemon apply them inside one locked read-modify-write of the state.
  */
-import { type Job, type JobState, type Queue, TERMINAL_JOB_STATES } from '../contracts/queue.js';
+import { type JobState, TERMINAL_JOB_STATES } from '../contracts/constants.js';
+import type { Job, Queue } from '../contracts/queue.js';
 import { parseTimestamp } from '../infra/time.js';
 
 export interface NewJob {

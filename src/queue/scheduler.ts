@@ -11,7 +11,8 @@
  *   eligible job. Port difference: the original only avoided serving the same group twice in a row,
  *   which starves a third group.
  */
-import { type Job, UNGROUPED } from '../contracts/queue.js';
+import { UNGROUPED } from '../contracts/constants.js';
+import type { Job } from '../contracts/queue.js';
 import { parseTimestamp } from '../infra/time.js';
 
 export interface SchedulerContext {

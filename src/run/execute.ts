@@ -7,8 +7,9 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { parseDocument } from '../contracts/index.js';
-import { DEFAULT_SEED, FAMILY_DEFAULTS, type RunRequest } from '../contracts/request.js';
+import { parseDocument } from '../contracts/document.js';
+import { DEFAULT_SEED, FAMILY_DEFAULTS } from '../contracts/constants.js';
+import type { RunRequest } from '../contracts/request.js';
 import type { ResultStatus, RunResult } from '../contracts/result.js';
 import type { Clock } from '../infra/clock.js';
 import { MissingFilesError } from '../infra/errors.js';
@@ -189,7 +190,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   if (text === undefined) {
     return finish(attempt, opts, 'failed', errorResult(`Request not found: ${displayPath(ws, requestPath)}`, 'MissingFiles'));
   }
-  const parsed = parseDocument('request', text);
+  const parsed = await parseDocument('request', text);
   if (!parsed.ok) {
     return finish(
       attempt,

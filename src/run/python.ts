@@ -4,16 +4,16 @@
  * `python` that has the trainer's modules. When none has them, the error names what each lacks.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { WorkspaceConfigSchema } from '../contracts/config.js';
 import { describeIssues } from '../contracts/issues.js';
 import { CorruptFileError, OperationFailedError } from '../infra/errors.js';
+import { pythonDir } from '../infra/install.js';
 import { readTextIfExists } from '../workspace/json-file.js';
 import { displayPath, type WorkspacePaths } from '../workspace/paths.js';
 
 /** The repository's python/ folder (trainer package and helper). */
-export const PYTHON_DIR = path.resolve(fileURLToPath(new URL('../../python', import.meta.url)));
+export const PYTHON_DIR = pythonDir();
 
 export const BASE_MODULES = ['numpy', 'pandas', 'sklearn', 'joblib'] as const;
 export const TORCH_MODULE = 'torch';

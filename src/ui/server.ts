@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { type JobState, JOB_STATES } from '../contracts/queue.js';
+import { type JobState, JOB_STATES } from '../contracts/constants.js';
 import type { Clock } from '../infra/clock.js';
 import { RunForgeError, ExitCode } from '../infra/errors.js';
 import { cancelGroup, cancelRun, retryFailed, setGroupPaused } from '../ops/control.js';

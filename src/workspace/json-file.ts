@@ -3,8 +3,9 @@
  * names the file; writes are atomic (temp file in the same folder, fsync, rename over).
  */
 import { readFile } from 'node:fs/promises';
-import writeFileAtomic from 'write-file-atomic';
-import { type DocumentKind, type DocumentOf, parseDocument } from '../contracts/index.js';
+import type { DocumentKind } from '../contracts/constants.js';
+import { parseDocument } from '../contracts/document.js';
+import type { DocumentOf } from '../contracts/index.js';
 import { CorruptFileError } from '../infra/errors.js';
 
 export function isNotFound(err: unknown): boolean {
@@ -32,7 +33,7 @@ export async function readDocument<K extends DocumentKind>(
 ): Promise<DocumentOf<K> | undefined> {
   const text = await readTextIfExists(file);
   if (text === undefined) return undefined;
-  const parsed = parseDocument(kind, text);
+  const parsed = await parseDocument(kind, text);
   if (!parsed.ok) throw new CorruptFileError(label, parsed.problems.join('; '));
   return parsed.value;
 }
@@ -45,6 +46,8 @@ export function serialize(doc: unknown): string {
 /** Writes `doc` atomically: temp file in the same folder, fsync, rename over the target. */
 export async function writeJsonAtomic(file: string, doc: unknown): Promise<void> {
   try {
+    // Loaded on first write: commands that only read files do not pay for it.
+    const { default: writeFileAtomic } = await import('write-file-atomic');
     await writeFileAtomic(file, serialize(doc), { fsync: true });
   } catch (err) {
     // A failed write() carries no path; say which file could not be written.

@@ -4,7 +4,6 @@
  * refreshed while held, taken over when its holder stopped refreshing it for `STALE_MS`).
  */
 import { mkdir } from 'node:fs/promises';
-import lockfile from 'proper-lockfile';
 import { OperationFailedError } from '../infra/errors.js';
 import type { WorkspacePaths } from './paths.js';
 
@@ -15,6 +14,8 @@ const UPDATE_MS = 1_000;
 
 export async function withStateLock<T>(ws: WorkspacePaths, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
   await mkdir(ws.queueDir, { recursive: true });
+  // Loaded on first use: read-only commands never take the lock.
+  const { default: lockfile } = await import('proper-lockfile');
   let compromised: Error | undefined;
   let release: () => Promise<void>;
   try {

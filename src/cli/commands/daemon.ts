@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Daemon } from '../../daemon/daemon.js';
 import { detectGpus } from '../../gpu/detect.js';
 import { systemClock } from '../../infra/clock.js';
@@ -10,6 +8,7 @@ import { daemonStartedToken, daemonStoppedToken, jobDoneToken, jobStartedToken }
 import { parseIntFlag, parseSecondsFlag, resolveWorkspace } from '../options.js';
 import { err, out } from '../output.js';
 import { mkdirSync } from 'node:fs';
+import { cliEntry } from '../../infra/install.js';
 
 interface DaemonFlags {
   workspace?: string;
@@ -50,7 +49,7 @@ export async function daemonCommand(opts: DaemonFlags): Promise<number> {
     ws,
     {
       ...options,
-      cliPath: path.resolve(fileURLToPath(new URL('../main.js', import.meta.url))),
+      cliPath: cliEntry(),
       nodePath: process.execPath,
       env: process.env,
       detectGpus: async () => (await detectGpus(ws, process.env)).devices,

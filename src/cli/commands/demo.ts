@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { systemClock } from '../../infra/clock.js';
 import { ExitCode } from '../../infra/errors.js';
@@ -13,6 +12,7 @@ import { groupProgress } from '../../ops/status.js';
 import { readGroup } from '../../workspace/store.js';
 import { formatMetric, table } from '../format.js';
 import { out } from '../output.js';
+import { cliEntry } from '../../infra/install.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -27,7 +27,7 @@ export async function demoCommand(opts: { dir?: string; maxParallel: string; gpu
   out(`[RF:GROUP=ENQUEUED ${sweep.groupId} runs=${sweep.runIds.length}]`);
   out(`Sweep: ${sweep.runIds.length} runs (logistic_regression, random_forest, linear_svc, mlp; ${sweep.jobs.filter((j) => j.requires_gpu).length} ask for a GPU)`);
 
-  const cli = path.resolve(fileURLToPath(new URL('../main.js', import.meta.url)));
+  const cli = cliEntry();
   out(`$ runforge daemon --max-parallel ${opts.maxParallel} --gpu-slots ${opts.gpuSlots}`);
   const daemon = execa(process.execPath, [cli, 'daemon', '--workspace', demo.ws.root, '--max-parallel', opts.maxParallel, '--gpu-slots', opts.gpuSlots, '--heartbeat-interval', '1'], {
     reject: false,

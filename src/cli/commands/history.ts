@@ -1,4 +1,4 @@
-import { type JobState, JOB_STATES } from '../../contracts/queue.js';
+import { type JobState, JOB_STATES } from '../../contracts/constants.js';
 import { UsageError } from '../../infra/errors.js';
 import { runHistory } from '../../ops/history.js';
 import { assertSafeId } from '../../ops/ids.js';

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runDirectSweep } from '../../daemon/direct-sweep.js';
 import { systemClock } from '../../infra/clock.js';
 import { ExitCode } from '../../infra/errors.js';
@@ -7,6 +6,7 @@ import { loadPlan } from '../../ops/plan-file.js';
 import { parseSecondsFlag } from '../options.js';
 import { out, terminalProgress } from '../output.js';
 import { enqueueSweepCommand, sweepWorkspace } from './enqueue.js';
+import { cliEntry } from '../../infra/install.js';
 
 interface SweepFlags {
   plan: string;
@@ -41,7 +41,7 @@ export async function sweepCommand(opts: SweepFlags): Promise<number> {
   process.on('SIGTERM', stop);
   try {
     const { group, cancelled } = await runDirectSweep(ws, systemClock, plan, doc, {
-      cliPath: path.resolve(fileURLToPath(new URL('../main.js', import.meta.url))),
+      cliPath: cliEntry(),
       nodePath: process.execPath,
       env: process.env,
       killGraceMs,

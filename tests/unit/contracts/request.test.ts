@@ -80,14 +80,14 @@ describe('request.json contract', () => {
     ['{"version": 1,', 'invalid JSON'],
     ['[1,2]', '(root) must be a JSON object (got array)'],
     ['null', '(root) must be a JSON object (got null)'],
-  ])('reports unusable text %j', (text, problem) => {
-    const r = parseDocument('request', text);
+  ])('reports unusable text %j', async (text, problem) => {
+    const r = await parseDocument('request', text);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problems[0]).toContain(problem);
   });
 
-  it('rejects huge numbers as non-finite', () => {
-    const r = parseDocument('request', JSON.stringify(valid).replace('"seed":7', '"seed":1e400'));
+  it('rejects huge numbers as non-finite', async () => {
+    const r = await parseDocument('request', JSON.stringify(valid).replace('"seed":7', '"seed":1e400'));
     expect(r.ok).toBe(false);
   });
 });

@@ -63,6 +63,7 @@ describe('GPU devices', () => {
 describe('daemon identity', () => {
   it.each([
     [['node', '/x/dist/cli/main.js', 'daemon', '--workspace', '.'], true],
+    [['node', '/x/dist/cli/bin.cjs', 'daemon', '--workspace', '.'], true],
     [['node', '/usr/lib/node_modules/runforge/dist/cli/main.js', 'daemon'], true],
     [['node', '/x/dist/cli/main.js', 'run', '--run-dir', 'daemon'], false],
     [['/usr/local/bin/runforge', 'daemon'], true],
