@@ -14,20 +14,31 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = path.join(root, 'dist', 'runforge.cjs');
 rmSync(`${outfile}.cache`, { force: true });
 
+const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, charset: 'ascii', logLevel: 'warning' };
+
+// zod is half of everything, and a command only needs it to word the problems of an invalid file
+// (valid files pass the compiled validators): it gets a file of its own, loaded on first use.
+await build({ ...common, entryPoints: [path.join(root, 'node_modules', 'zod', 'index.js')], outfile: path.join(root, 'dist', 'zod.cjs') });
+/** @type {import('esbuild').Plugin} */
+const zodApart = {
+  name: 'zod-apart',
+  setup(b) {
+    b.onResolve({ filter: /^zod(\/.*)?$/ }, (args) => {
+      if (args.path !== 'zod') throw new Error(`import ${args.path}: only 'zod' itself is bundled apart`);
+      return { path: './zod.cjs', external: true };
+    });
+  },
+};
+
 await build({
+  ...common,
   entryPoints: [path.join(root, 'dist', 'cli', 'main.js')],
+  plugins: [zodApart],
   outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  minify: true,
-  charset: 'ascii',
   sourcemap: 'linked',
   // Modules read `import.meta.url` to find their own place; in one CommonJS file that is the bundle's.
   define: { 'import.meta.url': '__runforge_bundle_url' },
   banner: { js: 'var __runforge_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
-  logLevel: 'warning',
 });
 
 // Writes dist/runforge.cjs.cache with what a status command compiles.

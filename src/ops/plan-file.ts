@@ -1,5 +1,5 @@
 /** Loading a user's sweep plan: a missing file is exit 3, anything unusable in it exit 6. */
-import { parseJsonText, validateDocument } from '../contracts/index.js';
+import { checkDocument, parseJsonText } from '../contracts/document.js';
 import type { SweepPlan } from '../contracts/plan.js';
 import { InvalidPlanError, MissingFilesError } from '../infra/errors.js';
 import { readTextIfExists } from '../workspace/json-file.js';
@@ -16,7 +16,7 @@ export async function loadPlan(file: string): Promise<LoadedPlan> {
   });
   if (text === undefined) throw new MissingFilesError(`Plan not found: ${file}`);
   const json = parseJsonText(text);
-  const checked = json.ok ? validateDocument('plan', json.value) : json;
+  const checked = json.ok ? await checkDocument('plan', json.value) : json;
   if (!checked.ok) {
     throw new InvalidPlanError(`${file} is not a valid plan: ${checked.problems[0]}`, checked.problems.slice(1));
   }
