@@ -3,12 +3,15 @@
  * and `gpuSlots`, supervises them (timeouts, cancellation), records their outcomes, keeps a heartbeat,
  * recovers what a crashed daemon left behind, and shuts down gracefully.
  *
- * Every state change goes through `updateState` (one locked read-modify-write); the choice of what to
- * start is the pure `schedule`; every signal goes through `terminateProcessGroup`.
+ * Every state change goes through `updateState` (one locked read-modify-write), and one scheduling
+ * pass both records the jobs that ended and starts the next ones; the choice of what to start is the
+ * pure `schedule`; every signal goes through `terminateProcessGroup`. A job's run is prepared and
+ * concluded here (run/execute.ts) and only its training process is started, detached, its output
+ * going to a file and its exit status to another, so it survives the daemon.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { Job } from '../contracts/queue.js';
+import type { Job, JobState } from '../contracts/queue.js';
 import type { RunResult } from '../contracts/result.js';
 import type { Clock, TimerHandle } from '../infra/clock.js';
 import { OperationFailedError } from '../infra/errors.js';
@@ -17,9 +20,13 @@ import { formatTimestamp, formatUtcSeconds } from '../infra/time.js';
 import { type DeviceLoad, deviceCapacity, type GpuDevice, pickDevice } from '../gpu/devices.js';
 import { makeJob } from '../queue/jobs.js';
 import { primaryMetricOf, type PrimaryMetric } from '../queue/primary-metric.js';
-import { jobStateOfResult, type OrphanPolicy, resolveOrphan } from '../queue/recovery.js';
+import { jobStateOfResult, type OrphanPolicy, resolveOrphan, resultBelongsTo } from '../queue/recovery.js';
 import { schedule, usesGpuSlot } from '../queue/scheduler.js';
 import { ENV_GPU_ID, ENV_GPU_PRESENT, ENV_GPU_REASON } from '../run/device.js';
+import { concludeRun, type LaunchRecord, prepareRun, type PreparedRun, readLaunchRecord, type StopVerdict, writeLaunchRecord } from '../run/execute.js';
+import { OutputTail, outputFile } from '../run/output-tail.js';
+import { findTrainerPython } from '../run/python.js';
+import { RunLog } from '../run/run-log.js';
 import {
   cleanLeftoverTempFiles,
   readDaemonLockPid,
@@ -34,7 +41,20 @@ import { type StateWatcher, watchState } from '../workspace/watch.js';
 import { displayPath, requestFile, resultFile, runDir, type WorkspacePaths } from '../workspace/paths.js';
 import { readDaemonStatus, readResult, type StateTx, updateState } from '../workspace/store.js';
 import { TypedEmitter, type DaemonEvents } from './events.js';
-import { isAlive, isGroupAlive, isSameProcess, processArgv, spawnDetached, terminateProcessGroup, waitForExit } from './process.js';
+import {
+  type DetachedProcess,
+  findProgram,
+  fromShellStatus,
+  isAlive,
+  isGroupAlive,
+  isSameProcess,
+  processArgv,
+  readExitFile,
+  type RecordedExit,
+  spawnWithExitFile,
+  terminateProcessGroup,
+  waitForExit,
+} from './process.js';
 import { parseTimestamp } from '../infra/time.js';
 
 export interface DaemonOptions {
@@ -57,10 +77,6 @@ export interface DaemonOptions {
   orphanPolicy: OrphanPolicy;
   /** Attempts of a run at most, when jobs are re-queued after a crash or shutdown. Default 3. */
   maxAttempts: number;
-  /** The `runforge` binary (dist/cli/bin.cjs), for `runforge run …`. */
-  cliPath: string;
-  /** Node executable for the runs. */
-  nodePath: string;
   /** Environment for job processes. */
   env: NodeJS.ProcessEnv;
   /** GPU detection; called once at start. */
@@ -80,9 +96,29 @@ interface ActiveJob {
   adopted: boolean;
   stopReason?: StopReason;
   timeout?: TimerHandle;
-  /** Settles when the job's outcome is recorded. */
+  /**
+   * The run this daemon concludes when the process ends. Absent for a job that a RunForge before
+   * 0.6 started through a `runforge run` process, which writes result.json itself.
+   */
+  run?: { record: LaunchRecord; log: RunLog; tail: OutputTail };
+  /** Settles when the job's outcome is recorded in the queue. */
   settled: Promise<void>;
+  resolveSettled: () => void;
 }
+
+/** A job that ended, waiting for the next pass to record it. */
+interface EndedJob {
+  a: ActiveJob;
+  state: JobState;
+  error: string | null;
+  exitCode: number | null;
+  metric: PrimaryMetric | null;
+}
+
+/** The exit status file a job's process leaves in its run folder. */
+const exitFileOf = (dir: string): string => path.join(dir, '.exit_status');
+/** How long the daemon trusts its answer to "which Python can train", ms. */
+const PYTHON_CACHE_MS = 60_000;
 
 export class AlreadyRunningError extends OperationFailedError {
   constructor(pid: number) {
@@ -102,6 +138,9 @@ const sleep = (clock: Clock, ms: number): Promise<void> => new Promise((resolve)
 export class Daemon extends TypedEmitter<DaemonEvents> {
   private state: 'starting' | 'running' | 'stopping' | 'stopped' = 'starting';
   private readonly active = new Map<string, ActiveJob>();
+  /** Jobs that ended, recorded by the next pass (with the starts it makes). */
+  private readonly ended: EndedJob[] = [];
+  private readonly pythons = new Map<boolean, { at: number; python: Promise<string> }>();
   private gpus: GpuDevice[] = [];
   private startedAtMs = 0;
   private passRunning = false;
@@ -186,23 +225,35 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
 
   /** Resolves every job a previous daemon left `running` (G4); returns the jobs it ended. */
   private async recoverOrphans(): Promise<Job[]> {
-    const adopted: Job[] = [];
+    const adopted: { job: Job; record: LaunchRecord | undefined }[] = [];
     const resolved: Job[] = [];
     await updateState(this.ws, this.clock, async (tx) => {
       tx.queue.max_parallel = this.options.maxParallel;
       tx.queue.gpu_slots = this.options.gpuSlots;
       for (const job of tx.queue.jobs.filter((j) => j.state === 'running')) {
-        const alive = !!job.pid && isSameProcess(job.pid, job.process_start_time) && this.isOurJob(job);
-        const result = alive ? undefined : await readResult(this.ws, job.run_id).catch(() => undefined);
-        const verdict = resolveOrphan(job, { alive, result }, this.options);
-        if (verdict.action === 'adopt') {
-          adopted.push(job);
+        const dir = runDir(this.ws, job.run_id);
+        const launched = await readLaunchRecord(dir);
+        const record = launched?.job_id === job.job_id ? launched : undefined;
+        // A recorded start time identifies the process; without one, its command line must name the run.
+        const alive = !!job.pid && isSameProcess(job.pid, job.process_start_time) && (!!job.process_start_time || this.isOurJob(job));
+        if (alive) {
+          adopted.push({ job, record });
           continue;
         }
+        let result = await readResult(this.ws, job.run_id).catch(() => undefined);
+        const exit = record && !(result && resultBelongsTo(result, job)) ? readExitFile(exitFileOf(dir)) : undefined;
+        if (record && exit) {
+          // Its process ended after the previous daemon died: conclude the run from what it left.
+          const log = new RunLog(path.join(dir, 'logs.txt'), this.clock);
+          OutputTail.resume(dir, log, this.clock).close();
+          result = (await concludeRun({ runDir: dir, clock: this.clock, log, record, exit: { ...exit, cancelled: false } })).result;
+          rmSync(exitFileOf(dir), { force: true });
+        }
+        const verdict = resolveOrphan(job, { alive: false, result }, this.options);
         if (verdict.action === 'finish') {
-          this.finishJob(tx, job, verdict.state, verdict.error, null, result && verdict.state === 'succeeded' ? primaryMetricOf(result) : null);
+          this.finishJob(tx, job, verdict.state, verdict.error, exit?.exitCode ?? null, result && verdict.state === 'succeeded' ? primaryMetricOf(result) : null);
           this.log.info({ job_id: job.job_id, state: verdict.state }, 'orphaned job resolved from its result.json');
-        } else {
+        } else if (verdict.action === 'fail') {
           this.finishJob(tx, job, 'failed', verdict.error, null, null);
           this.log.warn({ job_id: job.job_id, requeue: verdict.requeue }, verdict.error);
           if (verdict.requeue) this.requeue(tx, job);
@@ -210,15 +261,17 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
         resolved.push(job);
       }
     });
-    for (const job of adopted) {
-      this.track(job, { adopted: true });
+    for (const { job, record } of adopted) {
+      const dir = runDir(this.ws, job.run_id);
+      const log = new RunLog(path.join(dir, 'logs.txt'), this.clock);
+      this.track(job, { adopted: true, run: record ? { record, log, tail: OutputTail.resume(dir, log, this.clock) } : undefined });
       this.log.info({ job_id: job.job_id, pid: job.pid }, 're-adopted a job that survived the previous daemon');
       this.emit('job:adopted', { job });
     }
     return resolved;
   }
 
-  /** A live process with the job's PID is the job only if it still is a `runforge run` of that run. */
+  /** A live process with the job's PID is the job only if its command line still names the run. */
   private isOurJob(job: Job): boolean {
     const argv = processArgv(job.pid!);
     return argv === null || argv.some((a) => a.includes(job.run_id));
@@ -275,49 +328,75 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   private async pass(): Promise<void> {
     const started: { job: Job; active: ActiveJob }[] = [];
     const toCancel: ActiveJob[] = [];
-    const failedAtStart: Job[] = [];
-    await updateState(this.ws, this.clock, async (tx) => {
-      for (const job of tx.queue.jobs) {
-        if (job.state !== 'running' || !job.cancel_requested) continue;
-        const a = this.active.get(job.job_id);
-        if (a && !a.stopReason) toCancel.push(a);
-      }
-      if (this.state !== 'running') return;
-      const paused = await this.pausedGroups(tx);
-      const load = this.deviceLoad();
-      const decision = schedule(tx.queue.jobs, {
-        maxParallel: this.options.maxParallel,
-        gpuSlots: this.options.gpuSlots,
-        pausedGroups: paused,
-        lastServedGroup: tx.queue.last_served_group ?? null,
-        gpuJobsNeedSlot: this.gpus.length > 0,
-        gpuCapacity: deviceCapacity(this.gpus, load),
-      });
-      for (const { job, usesGpu } of decision.starts) {
-        const dir = runDir(this.ws, job.run_id);
-        if (!existsSync(dir) || !existsSync(requestFile(this.ws, job.run_id))) {
-          const missing = existsSync(dir) ? requestFile(this.ws, job.run_id) : dir;
-          const what = existsSync(dir) ? 'Request not found' : 'Run directory not found';
-          this.finishJob(tx, job, 'failed', `${what}: ${displayPath(this.ws, missing)}`, null, null);
-          this.log.warn({ job_id: job.job_id, run_id: job.run_id }, job.error ?? 'run folder missing');
-          failedAtStart.push(job);
-          continue;
+    const finished: Job[] = [];
+    const requeued: { failed: Job; retry: Job }[] = [];
+    const recording = this.ended.splice(0);
+    try {
+      await updateState(this.ws, this.clock, async (tx) => {
+        for (const e of recording) {
+          const job = tx.queue.jobs.find((j) => j.job_id === e.a.jobId);
+          if (!job || job.state !== 'running') continue;
+          this.finishJob(tx, job, e.state, e.error, e.exitCode, e.metric);
+          if (e.a.stopReason === 'shutdown' && this.options.orphanPolicy === 'requeue' && job.attempt < this.options.maxAttempts) {
+            requeued.push({ failed: job, retry: this.requeue(tx, job) });
+          }
+          finished.push(job);
         }
-        const device = usesGpu ? pickDevice(this.gpus, load) : undefined;
-        if (device) (load.reservations as Map<number, number>).set(device.index, (load.reservations.get(device.index) ?? 0) + 1);
-        const a = this.launch(tx, job, usesGpu, device?.index ?? null);
-        if (a) started.push({ job, active: a });
-        else failedAtStart.push(job);
-      }
-      if (decision.starts.length > 0) tx.queue.last_served_group = decision.lastServedGroup;
-    });
+        for (const job of tx.queue.jobs) {
+          if (job.state !== 'running' || !job.cancel_requested) continue;
+          const a = this.active.get(job.job_id);
+          if (a && !a.stopReason) toCancel.push(a);
+        }
+        if (this.state !== 'running') return;
+        const paused = await this.pausedGroups(tx);
+        const load = this.deviceLoad();
+        const decision = schedule(tx.queue.jobs, {
+          maxParallel: this.options.maxParallel,
+          gpuSlots: this.options.gpuSlots,
+          pausedGroups: paused,
+          lastServedGroup: tx.queue.last_served_group ?? null,
+          gpuJobsNeedSlot: this.gpus.length > 0,
+          gpuCapacity: deviceCapacity(this.gpus, load),
+        });
+        for (const { job, usesGpu } of decision.starts) {
+          const dir = runDir(this.ws, job.run_id);
+          if (!existsSync(dir) || !existsSync(requestFile(this.ws, job.run_id))) {
+            const missing = existsSync(dir) ? requestFile(this.ws, job.run_id) : dir;
+            const what = existsSync(dir) ? 'Request not found' : 'Run directory not found';
+            this.finishJob(tx, job, 'failed', `${what}: ${displayPath(this.ws, missing)}`, null, null);
+            this.log.warn({ job_id: job.job_id, run_id: job.run_id }, job.error ?? 'run folder missing');
+            finished.push(job);
+            continue;
+          }
+          const device = usesGpu ? pickDevice(this.gpus, load) : undefined;
+          if (device) (load.reservations as Map<number, number>).set(device.index, (load.reservations.get(device.index) ?? 0) + 1);
+          const a = await this.launch(tx, job, usesGpu, device?.index ?? null);
+          if (a) started.push({ job, active: a });
+          else finished.push(job);
+        }
+        if (decision.starts.length > 0) tx.queue.last_served_group = decision.lastServedGroup;
+      });
+    } catch (err) {
+      // Not recorded: the next pass (at the latest the safety poll) tries again.
+      this.ended.unshift(...recording);
+      throw err;
+    }
+    for (const e of recording) {
+      this.active.delete(e.a.jobId);
+      e.a.resolveSettled();
+    }
+    for (const job of finished) {
+      this.log.info({ job_id: job.job_id, state: job.state, error: job.error }, 'job finished');
+      this.emit('job:finished', { job });
+    }
+    for (const r of requeued) this.emit('job:requeued', r);
     for (const { job, active } of started) {
       this.log.info({ job_id: job.job_id, run_id: job.run_id, pid: active.pid, gpu: active.gpuDevice }, 'job started');
       this.emit('job:started', { job, gpuDevice: active.gpuDevice });
     }
-    for (const job of failedAtStart) this.emit('job:finished', { job });
     for (const a of toCancel) void this.stopJob(a, 'cancel');
-    if (failedAtStart.length > 0) this.passAgain = true;
+    // Jobs that ended at once freed their slots: look again.
+    if (started.length < finished.length || recording.length > 0) this.passAgain = true;
   }
 
   private async pausedGroups(tx: StateTx): Promise<Set<string>> {
@@ -343,8 +422,22 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     return { reservations, jobsPerGpu: this.options.jobsPerGpu };
   }
 
-  /** Starts the job's `runforge run` detached, records it as running. Undefined if it could not start. */
-  private launch(tx: StateTx, job: Job, usesGpu: boolean, gpuDevice: number | null): ActiveJob | undefined {
+  /** The trainer's interpreter, found once a minute at most (finding it starts Pythons). */
+  private trainerPython(needTorch: boolean): Promise<string> {
+    const known = this.pythons.get(needTorch);
+    if (known && this.clock.now() - known.at < PYTHON_CACHE_MS) return known.python;
+    const python = findTrainerPython(this.ws, this.options.env, needTorch);
+    this.pythons.set(needTorch, { at: this.clock.now(), python });
+    python.catch(() => this.pythons.delete(needTorch));
+    return python;
+  }
+
+  /**
+   * Starts a job: prepares its run (request, device, first log lines), starts the training process
+   * detached, records the job as running. Undefined when the job ended at once (a bad request, a
+   * program that does not exist…): it is then finished in `tx`, with its result.json written.
+   */
+  private async launch(tx: StateTx, job: Job, usesGpu: boolean, gpuDevice: number | null): Promise<ActiveJob | undefined> {
     const env: NodeJS.ProcessEnv = { ...this.options.env };
     delete env[ENV_GPU_ID];
     delete env[ENV_GPU_REASON];
@@ -352,20 +445,36 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     if (gpuDevice !== null) env[ENV_GPU_ID] = String(gpuDevice);
     else if (job.requires_gpu) env[ENV_GPU_REASON] = this.gpus.length === 0 ? 'no_gpu_detected' : 'gpu_slot_unavailable';
     const dir = runDir(this.ws, job.run_id);
-    let proc;
+    const endAt = (outcome: { status: RunResult['status']; result: RunResult }): undefined => {
+      const state = jobStateOfResult(outcome.status);
+      this.finishJob(tx, job, state, outcome.result.error?.message ?? null, null, state === 'succeeded' ? primaryMetricOf(outcome.result) : null);
+      return undefined;
+    };
+    let prepared: PreparedRun;
     try {
-      proc = spawnDetached(
-        this.options.nodePath,
-        [this.options.cliPath, 'run', '--run-dir', dir, '--workspace', this.ws.root, '--job-id', job.job_id, '--quiet'],
-        { cwd: this.ws.root, env, outputFile: path.join(dir, 'runner.log') },
-      );
+      prepared = await prepareRun({ ws: this.ws, runDir: dir, dryRun: false, jobId: job.job_id, clock: this.clock, env, findPython: (t) => this.trainerPython(t) });
     } catch (err) {
       this.finishJob(tx, job, 'failed', `Could not start the run: ${(err as Error).message}`, null, null);
       return undefined;
     }
+    if ('outcome' in prepared) return endAt(prepared.outcome);
+    const { record, spec, log } = prepared;
+    const cannotStart = async (why: string): Promise<undefined> =>
+      endAt(await concludeRun({ runDir: dir, clock: this.clock, log, record, exit: { exitCode: null, signal: null, cancelled: false, spawnError: why } }));
+    if (!findProgram(spec.program, spec.cwd, spec.env.PATH)) return cannotStart('not found, or not executable (searched PATH)');
+    rmSync(exitFileOf(dir), { force: true });
+    await writeLaunchRecord(dir, record);
+    const tail = OutputTail.start(dir, log, this.clock);
+    let proc: DetachedProcess;
+    try {
+      proc = spawnWithExitFile(spec.program, spec.args, { cwd: spec.cwd, env: spec.env, outputFile: outputFile(dir), exitFile: exitFileOf(dir) });
+    } catch (err) {
+      tail.close();
+      return cannotStart((err as Error).message);
+    }
     if (proc.pid === 0) {
-      this.finishJob(tx, job, 'failed', 'Could not start the run process', null, null);
-      return undefined;
+      tail.close();
+      return cannotStart('the process could not be created');
     }
     Object.assign(job, {
       state: 'running',
@@ -378,11 +487,16 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       process_start_time: proc.startTime,
       gpu_device: gpuDevice,
     });
-    return this.track(job, { adopted: false, usesGpu, exited: proc.exited });
+    const exited = proc.exited.then((e): RecordedExit => (e.signal || e.exitCode === null ? e : fromShellStatus(e.exitCode)));
+    return this.track(job, { adopted: false, usesGpu, exited, run: { record, log, tail } });
   }
 
-  /** Supervises a running job: timeout, and recording its outcome when it ends. */
-  private track(job: Job, how: { adopted: boolean; usesGpu?: boolean; exited?: Promise<{ exitCode: number | null }> }): ActiveJob {
+  /** Supervises a running job: timeout, and concluding it when it ends. */
+  private track(
+    job: Job,
+    how: { adopted: boolean; usesGpu?: boolean; exited?: Promise<RecordedExit>; run?: ActiveJob['run'] | undefined },
+  ): ActiveJob {
+    let resolveSettled!: () => void;
     const a: ActiveJob = {
       jobId: job.job_id,
       runId: job.run_id,
@@ -392,13 +506,19 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       usesGpu: how.usesGpu ?? usesGpuSlot(job, { gpuSlots: this.options.gpuSlots, gpuJobsNeedSlot: this.gpus.length > 0 }),
       gpuDevice: job.gpu_device ?? null,
       adopted: how.adopted,
-      settled: Promise.resolve(),
+      run: how.run,
+      settled: new Promise<void>((resolve) => (resolveSettled = resolve)),
+      resolveSettled: () => resolveSettled(),
     };
     const startedMs = (job.started_at ? parseTimestamp(job.started_at) : undefined) ?? this.clock.now();
     const remaining = Math.max(0, startedMs + this.options.jobTimeoutMs - this.clock.now());
     a.timeout = this.clock.setTimeout(() => void this.stopJob(a, 'timeout'), remaining);
-    const exited = how.exited ?? waitForExit(a.pid, a.startTime, this.clock).then(() => ({ exitCode: null }));
-    a.settled = exited.then((o) => this.onJobExit(a, o.exitCode));
+    const dir = runDir(this.ws, job.run_id);
+    // A job this daemon did not start is not its child: it learns of the exit by looking.
+    const exited =
+      how.exited ??
+      waitForExit(a.pid, a.startTime, this.clock).then((): RecordedExit => readExitFile(exitFileOf(dir)) ?? { exitCode: null, signal: null });
+    void exited.then((e) => this.onJobExit(a, e));
     this.active.set(a.jobId, a);
     return a;
   }
@@ -413,36 +533,56 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     if (forced) this.log.warn({ job_id: a.jobId }, 'job ignored SIGTERM; killed');
   }
 
-  private async onJobExit(a: ActiveJob, exitCode: number | null): Promise<void> {
+  private async onJobExit(a: ActiveJob, exit: RecordedExit): Promise<void> {
     if (a.timeout) this.clock.clearTimeout(a.timeout);
+    if (this.state === 'stopped') return; // abandoned: the job belongs to another daemon now
     // Whatever the job left behind in its process group goes with it.
     if (isGroupAlive(a.pgid)) await terminateProcessGroup(a.pgid, this.options.killGraceMs, this.clock);
-    const { state, error, metric } = await this.settleResult(a, exitCode);
-    let finished: Job | undefined;
-    let retry: Job | undefined;
+    let ended: EndedJob;
     try {
-      await updateState(this.ws, this.clock, (tx) => {
-        const job = tx.queue.jobs.find((j) => j.job_id === a.jobId);
-        if (!job || job.state !== 'running') return;
-        this.finishJob(tx, job, state, error, exitCode, metric);
-        if (a.stopReason === 'shutdown' && this.options.orphanPolicy === 'requeue' && job.attempt < this.options.maxAttempts) {
-          retry = this.requeue(tx, job);
-        }
-        finished = job;
-      });
+      ended = a.run ? await this.conclude(a, a.run, exit) : { a, exitCode: exit.exitCode, ...(await this.settleResult(a, exit.exitCode)) };
     } catch (err) {
-      this.log.error({ job_id: a.jobId, err: (err as Error).message }, 'could not record the job outcome; the next daemon start will');
+      const dir = runDir(this.ws, a.runId);
+      const error = existsSync(dir) ? `Could not conclude the run: ${(err as Error).message}` : `Run directory not found: ${displayPath(this.ws, dir)}`;
+      this.log.error({ job_id: a.jobId, err: (err as Error).message }, 'could not conclude the run');
+      ended = { a, state: 'failed', error, exitCode: exit.exitCode, metric: null };
     }
-    this.active.delete(a.jobId);
-    if (finished) {
-      this.log.info({ job_id: a.jobId, state: finished.state, error: finished.error }, 'job finished');
-      this.emit('job:finished', { job: finished });
-      if (retry) this.emit('job:requeued', { failed: finished, retry });
-    }
+    this.ended.push(ended);
     this.requestPass();
   }
 
-  /** The job's outcome, and result.json brought in line with it (a run never ends without one). */
+  /** What a stop from outside makes of a run. */
+  private stopVerdict(reason: StopReason | undefined): StopVerdict | undefined {
+    if (reason === 'timeout') return { status: 'failed', message: `Timed out after ${Math.round(this.options.jobTimeoutMs / 1000)} s`, type: 'Timeout' };
+    if (reason === 'cancel') return { status: 'cancelled', message: 'Canceled by user', type: 'Cancelled' };
+    if (reason === 'shutdown') return { status: 'cancelled', message: 'Interrupted by daemon shutdown', type: 'Interrupted' };
+    return undefined;
+  }
+
+  /** Concludes a run this daemon prepared (or took over): the rest of its output, result.json. */
+  private async conclude(a: ActiveJob, run: NonNullable<ActiveJob['run']>, exit: RecordedExit): Promise<EndedJob> {
+    run.tail.close();
+    const dir = runDir(this.ws, a.runId);
+    if (!existsSync(dir)) throw new Error(`Run directory not found: ${displayPath(this.ws, dir)}`);
+    const outcome = await concludeRun({
+      runDir: dir,
+      clock: this.clock,
+      log: run.log,
+      record: run.record,
+      exit: { ...exit, cancelled: false },
+      stop: this.stopVerdict(a.stopReason),
+    });
+    rmSync(exitFileOf(dir), { force: true });
+    // A run interrupted by the shutdown failed (and is queued again by policy); its result says cancelled.
+    const state: JobState = a.stopReason === 'shutdown' ? 'failed' : jobStateOfResult(outcome.status);
+    const metric = state === 'succeeded' ? primaryMetricOf(outcome.result) : null;
+    return { a, state, error: outcome.result.error?.message ?? null, exitCode: exit.exitCode, metric };
+  }
+
+  /**
+   * The outcome of a job started by a RunForge before 0.6 (a `runforge run` process that writes
+   * result.json itself), and result.json brought in line with it (a run never ends without one).
+   */
   private async settleResult(a: ActiveJob, exitCode: number | null): Promise<{ state: Job['state']; error: string | null; metric: PrimaryMetric | null }> {
     const file = resultFile(this.ws, a.runId);
     let result: RunResult | undefined;
@@ -583,7 +723,10 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     this.state = 'stopped';
     this.closeWatchers();
     if (this.heartbeatTimer) this.clock.clearTimeout(this.heartbeatTimer);
-    for (const a of this.active.values()) if (a.timeout) this.clock.clearTimeout(a.timeout);
+    for (const a of this.active.values()) {
+      if (a.timeout) this.clock.clearTimeout(a.timeout);
+      a.run?.tail.detach();
+    }
     this.active.clear();
     this.resolveDone();
   }

@@ -3,7 +3,9 @@
  * file, identify a process across a daemon restart (PID + start time), and terminate a whole process
  * group (SIGTERM, wait, SIGKILL). Every signal RunForge sends goes through `terminateProcessGroup`.
  */
-import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import path from 'node:path';
 import { execa } from 'execa';
 import type { Clock } from '../infra/clock.js';
 
@@ -181,4 +183,71 @@ export async function terminateProcessGroup(pgid: number, graceMs: number, clock
 /** Resolves when a process that is not our child (an adopted job) has exited. */
 export async function waitForExit(pid: number, startTime: string | null | undefined, clock: Clock, pollMs = 250): Promise<void> {
   while (isSameProcess(pid, startTime)) await sleep(clock, pollMs);
+}
+
+/**
+ * Starts `program args` detached like `spawnDetached`, under a tiny `sh` that writes the program's
+ * exit status to `exitFile` when it ends: the daemon that started it hears the exit itself, but a
+ * daemon that re-adopts the job after a crash can only read it from there. (A program killed by
+ * signal N is recorded as 128+N, the shell's convention.)
+ */
+export function spawnWithExitFile(program: string, args: readonly string[], options: SpawnOptions & { exitFile: string }): DetachedProcess {
+  const script = '"$@"; s=$?; printf \'%s\\n\' "$s" > "$0"; exit "$s"';
+  return spawnDetached('/bin/sh', ['-c', script, options.exitFile, program, ...args], options);
+}
+
+export interface RecordedExit {
+  exitCode: number | null;
+  signal: string | null;
+}
+
+/** The exit status recorded in an exit file: a number (the sh wrapper) or JSON (the warm worker). */
+export function readExitFile(file: string): RecordedExit | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  if (/^\d+$/.test(text)) return fromShellStatus(Number(text));
+  try {
+    const doc = JSON.parse(text) as { exit_code?: unknown; signal?: unknown };
+    return {
+      exitCode: typeof doc.exit_code === 'number' ? doc.exit_code : null,
+      signal: typeof doc.signal === 'string' ? doc.signal : null,
+    };
+  } catch {
+    return undefined; // cut short: as if there were none
+  }
+}
+
+/** A shell's `$?`: 128+N means the program was killed by signal N. */
+export function fromShellStatus(status: number): RecordedExit {
+  if (status > 128 && status < 128 + 65) {
+    const name = Object.entries(osConstants.signals).find(([, n]) => n === status - 128)?.[0];
+    if (name) return { exitCode: null, signal: name };
+  }
+  return { exitCode: status, signal: null };
+}
+
+/** Whether `program` can be started from `cwd` with this PATH (what a spawn would find). */
+export function findProgram(program: string, cwd: string, pathVar: string | undefined): string | undefined {
+  const executable = (file: string): boolean => {
+    try {
+      accessSync(file, fsConstants.X_OK);
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (program.includes('/')) {
+    const file = path.resolve(cwd, program);
+    return executable(file) ? file : undefined;
+  }
+  for (const dir of (pathVar ?? '').split(path.delimiter)) {
+    if (dir === '') continue;
+    const file = path.join(path.resolve(cwd, dir), program);
+    if (executable(file)) return file;
+  }
+  return undefined;
 }

@@ -1,9 +1,15 @@
 /**
  * One run: request.json → device → training process → logs.txt/tokens → result.json. This is the
- * one path for a run, used by `runforge run` by hand and by the daemon for every job. Whatever
- * happens (bad request, missing dataset, crash, cancel), the run ends with a result.json.
+ * one path for a run. It has three steps: `prepareRun` (read and check the request, decide the
+ * device, write the first log lines, say what process to start), starting that process, and
+ * `concludeRun` (from its exit: metrics, artifacts, result.json, last tokens). `runforge run` does
+ * the three in a row with the process's output piped into logs.txt (`executeRun`); the daemon does
+ * the first and last itself and starts the process detached with its output in a file, so a job
+ * costs no Node process of its own and still survives the daemon. What was decided at the start is
+ * kept in `<run>/.launch.json`, so a later daemon can conclude a run the previous one started.
+ * Whatever happens (bad request, missing dataset, crash, cancel), the run ends with a result.json.
  */
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -24,7 +30,7 @@ import { findTrainerPython, PYTHON_DIR } from './python.js';
 import { RunLog } from './run-log.js';
 import { deviceToken, stageToken } from './tokens.js';
 
-export interface RunOptions {
+export interface PrepareOptions {
   ws: WorkspacePaths;
   runDir: string;
   dryRun: boolean;
@@ -33,10 +39,15 @@ export interface RunOptions {
   jobId?: string | undefined;
   clock: Clock;
   env: NodeJS.ProcessEnv;
-  /** Aborted on SIGINT/SIGTERM: the training process is stopped and the run ends `cancelled`. */
-  signal: AbortSignal;
   /** Print each log line too (foreground). */
   echo?: ((line: string) => void) | undefined;
+  /** Finds the trainer's interpreter; default `findTrainerPython` (the daemon remembers its answer). */
+  findPython?: ((needTorch: boolean) => Promise<string>) | undefined;
+}
+
+export interface RunOptions extends PrepareOptions {
+  /** Aborted on SIGINT/SIGTERM: the training process is stopped and the run ends `cancelled`. */
+  signal: AbortSignal;
 }
 
 export interface RunOutcome {
@@ -44,12 +55,77 @@ export interface RunOutcome {
   result: RunResult;
 }
 
-interface Attempt {
-  /** The request's name, repeated in result.json for lists of runs. */
-  name?: string | null;
-  startedMs: number;
+/** What a run decided when it started, kept in `<run>/.launch.json` until it is concluded. */
+export interface LaunchRecord {
+  job_id: string | null;
+  /** When the run started, epoch ms. */
+  started_ms: number;
+  name: string | null;
+  /** `command`: the request's own program; `trainer`: the built-in trainer. */
+  mode: 'command' | 'trainer';
+  /** The program started (the user's, or the trainer's Python), for messages. */
+  program: string;
+  effective_config: Record<string, unknown>;
+}
+
+/** The training process to start. */
+export interface LaunchSpec {
+  program: string;
+  args: string[];
+  /** The whole environment of the process. */
+  env: Record<string, string>;
+  cwd: string;
+  /** For the trainer: its own arguments (after `python -m runforge_trainer`), for a warm worker. */
+  trainerArgs?: string[];
+}
+
+export type PreparedRun = { outcome: RunOutcome } | { record: LaunchRecord; spec: LaunchSpec; log: RunLog };
+
+/** How the training process ended. */
+export interface ProcessExit {
+  exitCode: number | null;
+  signal: string | null;
+  /** Stopped on request (Ctrl-C of a foreground run). */
+  cancelled: boolean;
+  /** Set when the program could not be started at all. */
+  spawnError?: string | undefined;
+}
+
+/** An outcome decided outside the process: a timeout, a cancel, a daemon shutdown. */
+export interface StopVerdict {
+  status: ResultStatus;
+  message: string;
+  type: string;
+}
+
+interface RunContext {
+  runDir: string;
+  clock: Clock;
   log: RunLog;
-  resultFile: string;
+  startedMs: number;
+  jobId: string | null;
+  /** The request's name, repeated in result.json for lists of runs. */
+  name: string | null;
+}
+
+export const launchRecordFile = (runDir: string): string => path.join(runDir, '.launch.json');
+const summaryFileOf = (runDir: string): string => path.join(runDir, '.trainer-summary.json');
+
+/** Reads `<run>/.launch.json`; undefined when absent or unreadable (a run started by an older version). */
+export async function readLaunchRecord(runDir: string): Promise<LaunchRecord | undefined> {
+  try {
+    const doc = JSON.parse((await readTextIfExists(launchRecordFile(runDir))) ?? 'null') as LaunchRecord | null;
+    return doc && typeof doc.started_ms === 'number' && (doc.mode === 'command' || doc.mode === 'trainer') ? doc : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the launch record: temp file and rename (atomic against a crash of the daemon; no fsync needed). */
+export async function writeLaunchRecord(runDir: string, record: LaunchRecord): Promise<void> {
+  const file = launchRecordFile(runDir);
+  await writeFile(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
 }
 
 function errorResult(message: string, type: string): Pick<RunResult, 'error'> {
@@ -138,89 +214,128 @@ async function withDeviceDecision(env: NodeJS.ProcessEnv): Promise<NodeJS.Proces
   return { ...env, [ENV_GPU_PRESENT]: devices.length > 0 ? '1' : '0', ...(best ? { [ENV_GPU_ID]: String(best.index) } : {}) };
 }
 
-async function finish(
-  attempt: Attempt,
-  opts: RunOptions,
-  status: ResultStatus,
-  extra: Partial<RunResult>,
-): Promise<RunOutcome> {
-  const finishedMs = opts.clock.now();
+async function finish(ctx: RunContext, status: ResultStatus, extra: Partial<RunResult>): Promise<RunOutcome> {
+  const finishedMs = ctx.clock.now();
   const result: RunResult = {
     version: 1,
     status,
-    duration_ms: Math.max(0, finishedMs - attempt.startedMs),
-    started_at: formatUtcSeconds(attempt.startedMs),
+    duration_ms: Math.max(0, finishedMs - ctx.startedMs),
+    started_at: formatUtcSeconds(ctx.startedMs),
     finished_at: formatUtcSeconds(finishedMs),
-    ...(opts.jobId ? { job_id: opts.jobId } : {}),
-    ...(attempt.name ? { name: attempt.name } : {}),
+    ...(ctx.jobId ? { job_id: ctx.jobId } : {}),
+    ...(ctx.name ? { name: ctx.name } : {}),
     ...extra,
   };
   if (result.summary?.metrics && !result.summary.primary_metric) {
     const primary = primaryMetricOf(result);
     result.summary = { ...result.summary, primary_metric: primary ? { ...primary } : null };
   }
-  result.artifacts = extra.artifacts ?? (await listArtifacts(opts.runDir));
-  if (status === 'succeeded') attempt.log.token(stageToken('COMPLETED'));
+  result.artifacts = extra.artifacts ?? (await listArtifacts(ctx.runDir));
+  if (status === 'succeeded') ctx.log.token(stageToken('COMPLETED'));
   else {
-    if (result.error) attempt.log.error(result.error.message);
-    attempt.log.token(stageToken('FAILED'));
+    if (result.error) ctx.log.error(result.error.message);
+    ctx.log.token(stageToken('FAILED'));
   }
-  await writeJsonAtomic(attempt.resultFile, result);
+  await writeJsonAtomic(path.join(ctx.runDir, 'result.json'), result);
+  await rm(launchRecordFile(ctx.runDir), { force: true });
   return { status, result };
 }
 
-/** Executes the run in `opts.runDir`. Throws only when there is no run folder to write a result into. */
-export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
+/**
+ * Starts a run: checks its request, decides the device, writes the first log lines and says which
+ * process to start — or, when nothing is to be started (a bad request, a dry run), ends it with its
+ * result.json. Throws only when there is no run folder to write a result into.
+ */
+export async function prepareRun(opts: PrepareOptions): Promise<PreparedRun> {
   const { ws, runDir } = opts;
   if (!existsSync(runDir)) throw new MissingFilesError(`Run directory not found: ${displayPath(ws, runDir)}`);
-  const resultFile = path.join(runDir, 'result.json');
   // A result.json left by an earlier attempt must not be mistaken for this attempt's.
-  await rm(resultFile, { force: true });
-  const attempt: Attempt = {
-    startedMs: opts.clock.now(),
+  await rm(path.join(runDir, 'result.json'), { force: true });
+  const ctx: RunContext = {
+    runDir,
+    clock: opts.clock,
     log: new RunLog(path.join(runDir, 'logs.txt'), opts.clock, opts.echo),
-    resultFile,
+    startedMs: opts.clock.now(),
+    jobId: opts.jobId ?? null,
+    name: null,
   };
-  const { log } = attempt;
+  const { log } = ctx;
   log.token(stageToken('STARTING'));
   log.info(`Run ${path.basename(runDir)}${opts.jobId ? ` (job ${opts.jobId})` : ''}${opts.dryRun ? ' (dry run)' : ''}`);
 
   const requestPath = path.join(runDir, 'request.json');
   const text = await readTextIfExists(requestPath);
   if (text === undefined) {
-    return finish(attempt, opts, 'failed', errorResult(`Request not found: ${displayPath(ws, requestPath)}`, 'MissingFiles'));
+    return { outcome: await finish(ctx, 'failed', errorResult(`Request not found: ${displayPath(ws, requestPath)}`, 'MissingFiles')) };
   }
   const parsed = await parseDocument('request', text);
   if (!parsed.ok) {
-    return finish(
-      attempt,
-      opts,
-      'failed',
-      errorResult(`${displayPath(ws, requestPath)} is not a valid request: ${parsed.problems.join('; ')}`, 'InvalidRequest'),
-    );
+    const message = `${displayPath(ws, requestPath)} is not a valid request: ${parsed.problems.join('; ')}`;
+    return { outcome: await finish(ctx, 'failed', errorResult(message, 'InvalidRequest')) };
   }
   const request = parsed.value;
-  attempt.name = request.name ?? null;
+  ctx.name = request.name ?? null;
   const device = decideDevice(request, await withDeviceDecision(opts.env));
   log.token(deviceToken(device));
   const config = effectiveConfig(request, device);
+  const record = (mode: LaunchRecord['mode'], program: string): LaunchRecord => ({
+    job_id: ctx.jobId,
+    started_ms: ctx.startedMs,
+    name: ctx.name,
+    mode,
+    program,
+    effective_config: config,
+  });
+  const env = { ...(opts.env as Record<string, string>), ...trainingEnv(opts, request, device), PYTHONUNBUFFERED: '1' };
 
-  if (opts.dryRun) return dryRun(attempt, opts, request, config);
-  if (request.command) return runCommand(attempt, opts, request, device, config);
-  return runTrainer(attempt, opts, request, device, config);
+  if (opts.dryRun) return { outcome: await dryRun(ctx, opts, request, config) };
+  if (request.command) {
+    const [program, ...args] = request.command;
+    await mkdir(path.join(runDir, 'artifacts'), { recursive: true });
+    log.info(`Command: ${JSON.stringify(request.command)}`);
+    return { record: record('command', program!), spec: { program: program!, args, env, cwd: ws.root }, log };
+  }
+
+  const family = request.model!.family!;
+  let python: string;
+  try {
+    python = await (opts.findPython ?? ((needTorch) => findTrainerPython(ws, opts.env, needTorch)))(family === 'mlp');
+  } catch (err) {
+    return { outcome: await finish(ctx, 'failed', { ...errorResult((err as Error).message, 'PythonNotFound'), effective_config: config }) };
+  }
+  await rm(summaryFileOf(runDir), { force: true });
+  const model = config.model as { hyperparameters: Record<string, unknown> };
+  if (family !== 'mlp' && device.type === 'gpu') log.info('scikit-learn trains on the CPU; the assigned GPU stays reserved for this run');
+  const trainerConfig = {
+    family,
+    hyperparameters: model.hyperparameters,
+    dataset_path: path.resolve(ws.root, request.dataset.path),
+    label_column: request.dataset.label_column,
+    seed: request.seed ?? DEFAULT_SEED,
+    device: device.type,
+    run_dir: runDir,
+    max_rows: opts.maxRows ?? null,
+    test_size: 0.2,
+  };
+  const trainerArgs = ['--config', JSON.stringify(trainerConfig), '--summary-out', summaryFileOf(runDir)];
+  return {
+    record: record('trainer', python),
+    spec: { program: python, args: ['-m', 'runforge_trainer', ...trainerArgs], env, cwd: ws.root, trainerArgs },
+    log,
+  };
 }
 
-async function dryRun(attempt: Attempt, opts: RunOptions, request: RunRequest, config: Record<string, unknown>): Promise<RunOutcome> {
-  const { log } = attempt;
+async function dryRun(ctx: RunContext, opts: PrepareOptions, request: RunRequest, config: Record<string, unknown>): Promise<RunOutcome> {
+  const { log } = ctx;
   log.token(stageToken('LOADING_DATASET'));
   if (!request.command) {
     const dataset = path.resolve(opts.ws.root, request.dataset.path);
     if (!existsSync(dataset)) {
-      return finish(attempt, opts, 'failed', { ...errorResult(`Dataset not found: ${request.dataset.path}`, 'MissingFiles'), effective_config: config });
+      return finish(ctx, 'failed', { ...errorResult(`Dataset not found: ${request.dataset.path}`, 'MissingFiles'), effective_config: config });
     }
     const header = await csvHeader(dataset);
     if (!header.includes(request.dataset.label_column)) {
-      return finish(attempt, opts, 'failed', {
+      return finish(ctx, 'failed', {
         ...errorResult(`Label column '${request.dataset.label_column}' not found in ${request.dataset.path} (columns: ${header.join(', ')})`, 'InvalidDataset'),
         effective_config: config,
       });
@@ -228,30 +343,21 @@ async function dryRun(attempt: Attempt, opts: RunOptions, request: RunRequest, c
     log.info(`Dataset ${request.dataset.path}: ${header.length} columns, label '${request.dataset.label_column}'`);
   }
   log.info('Dry run: request, dataset and hyperparameters are valid; nothing was trained');
-  return finish(attempt, opts, 'succeeded', {
+  return finish(ctx, 'succeeded', {
     summary: { metrics: { dry_run: 1.0 }, primary_metric: { name: 'dry_run', value: 1.0 } },
     effective_config: { ...config, dry_run: true },
   });
 }
 
-interface ChildExit {
-  exitCode: number | null;
-  signal: string | null;
-  cancelled: boolean;
-  /** Set when the program could not be started at all. */
-  spawnError?: string;
-}
-
 /**
- * Runs the training process (built-in trainer or the user's command) in the workspace folder, its
- * output line by line into logs.txt. It stays in this run's process group, so the daemon stops both
- * with one signal; on our own SIGINT/SIGTERM it gets SIGTERM, and SIGKILL 10 s later.
+ * Runs the training process in the foreground, its output line by line into logs.txt. It stays in
+ * this run's process group, so whoever stops the run stops both with one signal; on our own
+ * SIGINT/SIGTERM it gets SIGTERM, and SIGKILL 10 s later.
  */
-async function runChild(attempt: Attempt, opts: RunOptions, program: string, args: readonly string[], env: Record<string, string>): Promise<ChildExit> {
-  const { log } = attempt;
-  const child = execa(program, args, {
-    cwd: opts.ws.root,
-    env: { ...opts.env, ...env, PYTHONUNBUFFERED: '1' },
+async function runChild(log: RunLog, spec: LaunchSpec, signal: AbortSignal): Promise<ProcessExit> {
+  const child = execa(spec.program, spec.args, {
+    cwd: spec.cwd,
+    env: spec.env,
     extendEnv: false,
     reject: false,
     buffer: false,
@@ -268,16 +374,16 @@ async function runChild(attempt: Attempt, opts: RunOptions, program: string, arg
     cancelled = true;
     child.kill('SIGTERM');
   };
-  opts.signal.addEventListener('abort', onAbort, { once: true });
-  if (opts.signal.aborted) onAbort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort();
   const r = await child;
   if (r.signal && !cancelled) {
     // A signal to our whole process group reaches the program and us at once; the program's exit
     // may be seen before our own handler runs. Give it a moment before calling this a failure.
     await new Promise((resolve) => setTimeout(resolve, 100));
-    if (opts.signal.aborted) cancelled = true;
+    if (signal.aborted) cancelled = true;
   }
-  opts.signal.removeEventListener('abort', onAbort);
+  signal.removeEventListener('abort', onAbort);
   log.flush();
   if (r.failed && r.exitCode === undefined && !r.signal && !cancelled) {
     return { exitCode: null, signal: null, cancelled, spawnError: (r as { originalMessage?: string }).originalMessage ?? r.shortMessage };
@@ -286,7 +392,7 @@ async function runChild(attempt: Attempt, opts: RunOptions, program: string, arg
 }
 
 /** What the training process (trainer or the user's program) finds in its environment. */
-function trainingEnv(opts: RunOptions, request: RunRequest, device: DeviceDecision): Record<string, string> {
+function trainingEnv(opts: PrepareOptions, request: RunRequest, device: DeviceDecision): Record<string, string> {
   return {
     ...deviceEnv(device),
     RUNFORGE_RUN_DIR: opts.runDir,
@@ -297,29 +403,7 @@ function trainingEnv(opts: RunOptions, request: RunRequest, device: DeviceDecisi
   };
 }
 
-const describeExit = (e: ChildExit): string => (e.signal ? `was killed by ${e.signal}` : `exited with code ${e.exitCode}`);
-
-async function runCommand(
-  attempt: Attempt,
-  opts: RunOptions,
-  request: RunRequest,
-  device: DeviceDecision,
-  config: Record<string, unknown>,
-): Promise<RunOutcome> {
-  const [program, ...args] = request.command!;
-  await mkdir(path.join(opts.runDir, 'artifacts'), { recursive: true });
-  attempt.log.info(`Command: ${JSON.stringify(request.command)}`);
-  const exit = await runChild(attempt, opts, program!, args, trainingEnv(opts, request, device));
-  const metrics = await lastMetricValues(path.join(opts.runDir, 'metrics.jsonl'));
-  const summary = Object.keys(metrics).length > 0 ? { metrics } : undefined;
-  const common = { effective_config: config, exit_code: exit.exitCode, ...(summary ? { summary } : {}) };
-  if (exit.cancelled) return finish(attempt, opts, 'cancelled', { ...common, ...errorResult('Cancelled', 'Cancelled') });
-  if (exit.spawnError) {
-    return finish(attempt, opts, 'failed', { ...common, ...errorResult(`Could not start ${program}: ${exit.spawnError}`, 'CommandNotFound') });
-  }
-  if (exit.exitCode === 0) return finish(attempt, opts, 'succeeded', common);
-  return finish(attempt, opts, 'failed', { ...common, ...errorResult(`Command ${describeExit(exit)}`, 'CommandFailed') });
-}
+const describeExit = (e: ProcessExit): string => (e.signal ? `was killed by ${e.signal}` : `exited with code ${e.exitCode}`);
 
 interface TrainerSummary {
   metrics?: Record<string, number>;
@@ -328,55 +412,59 @@ interface TrainerSummary {
   error?: { message: string; type: string; traceback?: string | null };
 }
 
-async function runTrainer(
-  attempt: Attempt,
-  opts: RunOptions,
-  request: RunRequest,
-  device: DeviceDecision,
-  config: Record<string, unknown>,
-): Promise<RunOutcome> {
-  const family = request.model!.family!;
-  let python: string;
-  try {
-    python = await findTrainerPython(opts.ws, opts.env, family === 'mlp');
-  } catch (err) {
-    return finish(attempt, opts, 'failed', { ...errorResult((err as Error).message, 'PythonNotFound'), effective_config: config });
-  }
-  const summaryFile = path.join(opts.runDir, '.trainer-summary.json');
-  await rm(summaryFile, { force: true });
-  const model = config.model as { hyperparameters: Record<string, unknown> };
-  if (family !== 'mlp' && device.type === 'gpu') attempt.log.info('scikit-learn trains on the CPU; the assigned GPU stays reserved for this run');
-  const trainerConfig = {
-    family,
-    hyperparameters: model.hyperparameters,
-    dataset_path: path.resolve(opts.ws.root, request.dataset.path),
-    label_column: request.dataset.label_column,
-    seed: request.seed ?? DEFAULT_SEED,
-    device: device.type,
-    run_dir: opts.runDir,
-    max_rows: opts.maxRows ?? null,
-    test_size: 0.2,
-  };
-  const trainerArgs = ['-m', 'runforge_trainer', '--config', JSON.stringify(trainerConfig), '--summary-out', summaryFile];
-  const exit = await runChild(attempt, opts, python, trainerArgs, trainingEnv(opts, request, device));
-  const text = await readTextIfExists(summaryFile);
-  await rm(summaryFile, { force: true });
+export interface ConcludeOptions {
+  runDir: string;
+  clock: Clock;
+  log: RunLog;
+  record: LaunchRecord;
+  exit: ProcessExit;
+  /** Set when the run was stopped from outside; it decides the status and the error. */
+  stop?: StopVerdict | undefined;
+}
+
+/** Ends a run from how its process ended: metrics, artifacts, result.json and the last tokens. */
+export async function concludeRun(o: ConcludeOptions): Promise<RunOutcome> {
+  const { record, exit } = o;
+  const ctx: RunContext = { runDir: o.runDir, clock: o.clock, log: o.log, startedMs: record.started_ms, jobId: record.job_id, name: record.name };
+  const common: Partial<RunResult> = { effective_config: record.effective_config, exit_code: exit.exitCode };
   let summary: TrainerSummary | undefined;
-  try {
-    summary = text ? (JSON.parse(text) as TrainerSummary) : undefined;
-  } catch {
-    summary = undefined;
+  if (record.mode === 'command') {
+    const metrics = await lastMetricValues(path.join(o.runDir, 'metrics.jsonl'));
+    if (Object.keys(metrics).length > 0) common.summary = { metrics };
+  } else {
+    const text = await readTextIfExists(summaryFileOf(o.runDir));
+    await rm(summaryFileOf(o.runDir), { force: true });
+    try {
+      summary = text ? (JSON.parse(text) as TrainerSummary) : undefined;
+    } catch {
+      summary = undefined;
+    }
   }
-  const common = { effective_config: config, exit_code: exit.exitCode };
-  if (exit.cancelled) return finish(attempt, opts, 'cancelled', { ...common, ...errorResult('Cancelled', 'Cancelled') });
-  if (exit.spawnError) return finish(attempt, opts, 'failed', { ...common, ...errorResult(`Could not start ${python}: ${exit.spawnError}`, 'PythonNotFound') });
-  if (summary?.error) return finish(attempt, opts, 'failed', { ...common, error: summary.error });
+  if (o.stop) return finish(ctx, o.stop.status, { ...common, ...errorResult(o.stop.message, o.stop.type) });
+  if (exit.cancelled) return finish(ctx, 'cancelled', { ...common, ...errorResult('Cancelled', 'Cancelled') });
+  if (record.mode === 'command') {
+    if (exit.spawnError) {
+      return finish(ctx, 'failed', { ...common, ...errorResult(`Could not start ${record.program}: ${exit.spawnError}`, 'CommandNotFound') });
+    }
+    if (exit.exitCode === 0) return finish(ctx, 'succeeded', common);
+    return finish(ctx, 'failed', { ...common, ...errorResult(`Command ${describeExit(exit)}`, 'CommandFailed') });
+  }
+  if (exit.spawnError) return finish(ctx, 'failed', { ...common, ...errorResult(`Could not start ${record.program}: ${exit.spawnError}`, 'PythonNotFound') });
+  if (summary?.error) return finish(ctx, 'failed', { ...common, error: summary.error });
   if (exit.exitCode === 0 && summary?.metrics) {
-    return finish(attempt, opts, 'succeeded', {
+    return finish(ctx, 'succeeded', {
       ...common,
       summary: { metrics: summary.metrics, primary_metric: summary.primary_metric ?? null },
       ...(summary.artifacts ? { artifacts: summary.artifacts } : {}),
     });
   }
-  return finish(attempt, opts, 'failed', { ...common, ...errorResult(`The trainer ${describeExit(exit)} without a summary`, 'TrainerCrashed') });
+  return finish(ctx, 'failed', { ...common, ...errorResult(`The trainer ${describeExit(exit)} without a summary`, 'TrainerCrashed') });
+}
+
+/** Executes the run in `opts.runDir` in the foreground (`runforge run`). */
+export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
+  const prepared = await prepareRun(opts);
+  if ('outcome' in prepared) return prepared.outcome;
+  const exit = await runChild(prepared.log, prepared.spec, opts.signal);
+  return concludeRun({ runDir: opts.runDir, clock: opts.clock, log: prepared.log, record: prepared.record, exit });
 }

@@ -161,13 +161,15 @@ describe('pause, resume, cancel with a running daemon', () => {
 
   it('a job over --job-timeout is killed and fails with a clear reason', async () => {
     const ws = tempWorkspace();
-    writeRun(ws, 'slow', baseRequest({ command: ['sleep', '30'] }));
+    // A duration no other test uses: processes are looked for machine-wide.
+    const duration = `30.${process.pid}`;
+    writeRun(ws, 'slow', baseRequest({ command: ['sleep', duration] }));
     await runCli(['enqueue-run', '--run-id', 'slow'], { cwd: ws });
     const d = startDaemon(ws, ['--job-timeout', '1', '--kill-grace', '1']);
     const [job] = await waitFor('done', allDone(ws, 1));
     expect(job).toMatchObject({ state: 'failed', error: 'Timed out after 1 s' });
     expect(readJson(path.join(runDirOf(ws, 'slow'), 'result.json'))).toMatchObject({ status: 'failed', error: { type: 'Timeout' } });
-    expect(findProcesses('sleep', '30')).toEqual([]);
+    expect(findProcesses('sleep', duration)).toEqual([]);
     d.kill();
     await d.exited;
   });

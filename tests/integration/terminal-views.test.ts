@@ -13,7 +13,8 @@ describe('terminal views', () => {
     writeRun(ws, 'busy', baseRequest({ command: ['sh', '-c', script] }));
     await runCli(['enqueue-run', '--run-id', 'busy'], { cwd: ws });
     const d = startDaemon(ws);
-    await waitFor('progress logged', () => readFileSync(path.join(ws, '.ml/runs/busy/logs.txt'), 'utf8').includes('PROGRESS=30/100'));
+    // The token on a line of its own (the "Command:" line quotes it too).
+    await waitFor('progress logged', () => readFileSync(path.join(ws, '.ml/runs/busy/logs.txt'), 'utf8').split('\n').includes('[RF:PROGRESS=30/100 batches]'));
     const r = await runCli(['watch', '--once'], { cwd: ws });
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('\x1b[');

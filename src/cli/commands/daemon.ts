@@ -8,7 +8,6 @@ import { daemonStartedToken, daemonStoppedToken, jobDoneToken, jobStartedToken }
 import { parseIntFlag, parseSecondsFlag, resolveWorkspace } from '../options.js';
 import { err, out } from '../output.js';
 import { mkdirSync } from 'node:fs';
-import { cliEntry } from '../../infra/install.js';
 
 interface DaemonFlags {
   workspace?: string;
@@ -49,8 +48,6 @@ export async function daemonCommand(opts: DaemonFlags): Promise<number> {
     ws,
     {
       ...options,
-      cliPath: cliEntry(),
-      nodePath: process.execPath,
       env: process.env,
       detectGpus: async () => (await detectGpus(ws, process.env)).devices,
     },

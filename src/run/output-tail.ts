@@ -1,0 +1,100 @@
+/**
+ * The raw output of a detached training process — `<run>/output.log`, where its stdout and stderr
+ * go (a file, so the process keeps writing if the daemon dies) — copied into logs.txt line by line
+ * with timestamps (RunLog) while it runs and once more when it ends, after which output.log is
+ * removed. Only whole lines are copied until the end; the length copied is kept in
+ * `<run>/.output-offset`, so a later daemon that re-adopts or concludes the run goes on where this
+ * one stopped, without copying a line twice.
+ */
+import { closeSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Clock, TimerHandle } from '../infra/clock.js';
+import type { RunLog } from './run-log.js';
+
+export const outputFile = (runDir: string): string => path.join(runDir, 'output.log');
+const offsetFile = (runDir: string): string => path.join(runDir, '.output-offset');
+
+/** How often (ms) a running job's output is looked at. */
+const POLL_MS = 250;
+const CHUNK = 1 << 20;
+
+export class OutputTail {
+  private timer: TimerHandle | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly runDir: string,
+    private readonly log: RunLog,
+    private readonly clock: Clock,
+    private offset: number,
+  ) {}
+
+  /** Starts following a new run's output (`output.log` is created empty). */
+  static start(runDir: string, log: RunLog, clock: Clock): OutputTail {
+    writeFileSync(outputFile(runDir), '');
+    rmSync(offsetFile(runDir), { force: true });
+    return new OutputTail(runDir, log, clock, 0).schedule();
+  }
+
+  /** Goes on following a run another daemon started, from where that one stopped copying. */
+  static resume(runDir: string, log: RunLog, clock: Clock): OutputTail {
+    let offset: number;
+    try {
+      offset = Number.parseInt(readFileSync(offsetFile(runDir), 'utf8'), 10) || 0;
+    } catch {
+      offset = 0;
+    }
+    return new OutputTail(runDir, log, clock, offset).schedule();
+  }
+
+  private schedule(): this {
+    if (!this.closed) this.timer = this.clock.setTimeout(() => (this.copy(false), this.schedule()), POLL_MS);
+    return this;
+  }
+
+  /** Copies what is new: whole lines only, unless `all` (the process has ended). */
+  private copy(all: boolean): void {
+    let fd: number;
+    try {
+      fd = openSync(outputFile(this.runDir), 'r');
+    } catch {
+      return; // the run folder went away
+    }
+    try {
+      const size = statSync(outputFile(this.runDir)).size;
+      while (this.offset < size) {
+        const buffer = Buffer.alloc(Math.min(CHUNK, size - this.offset));
+        const n = readSync(fd, buffer, 0, buffer.length, this.offset);
+        if (n <= 0) break;
+        const last = all ? n : buffer.lastIndexOf(0x0a, n - 1) + 1;
+        if (last === 0) break; // no whole line yet
+        this.log.output(buffer.subarray(0, last).toString('utf8'));
+        this.offset += last;
+        if (last < n && !all) break;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    if (all) this.log.flush();
+    try {
+      writeFileSync(offsetFile(this.runDir), String(this.offset));
+    } catch {
+      // the run folder went away
+    }
+  }
+
+  /** The process has ended: copies the rest, the last unterminated line included; logs.txt now has it all. */
+  close(): void {
+    this.closed = true;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.copy(true);
+    rmSync(outputFile(this.runDir), { force: true });
+    rmSync(offsetFile(this.runDir), { force: true });
+  }
+
+  /** Stops following without copying (the daemon is leaving the run to its successor). */
+  detach(): void {
+    this.closed = true;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+  }
+}
