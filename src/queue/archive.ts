@@ -14,9 +14,9 @@ import { parseTimestamp } from '../infra/time.js';
 import { isActive } from './jobs.js';
 
 /** Finished jobs kept in queue.json after an archive (the newest by finish time, whole runs). */
-export const RETAINED_FINISHED_JOBS = 500;
+export const RETAINED_FINISHED_JOBS = 200;
 /** How far past the retention queue.json may grow before archiving: one append per this many finishes. */
-export const ARCHIVE_BATCH = 250;
+export const ARCHIVE_BATCH = 100;
 
 export interface ArchiveSplit {
   keep: Job[];

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ARCHIVE_BATCH, RETAINED_FINISHED_JOBS as KEPT } from '../../src/queue/archive.js';
 import { parseJsonOut, runCli } from '../helpers/cli.js';
 import { groupFile, queueFile, readJson, samplePlan, tempWorkspace, writePlan, writeRun } from '../helpers/workspace.js';
 
@@ -42,6 +43,8 @@ function writeOldQueue(ws: string, jobs: Record<string, unknown>[]): void {
   writeFileSync(queueFile(ws), JSON.stringify({ version: 1, kind: 'execution_queue', max_parallel: 2, gpu_slots: 1, jobs, last_served_group: null }, null, 2));
 }
 
+/** Enough finished jobs for an update to archive: past the retention and the batch. */
+const MANY = KEPT + ARCHIVE_BATCH + 50;
 const oldJobs = (n: number): Record<string, unknown>[] => Array.from({ length: n }, (_, i) => finishedJob(i));
 
 async function enqueue(ws: string, runId: string): Promise<any> {
@@ -53,7 +56,7 @@ async function enqueue(ws: string, runId: string): Promise<any> {
 }
 
 describe('migrating an old queue.json', () => {
-  it('the first state update moves all but the newest 500 finished jobs to history.jsonl; status and history still count them', async () => {
+  it('the first state update moves all but the newest finished jobs to history.jsonl; status and history still count them', async () => {
     const ws = tempWorkspace();
     const jobs = oldJobs(5000);
     jobs.push(finishedJob(5000, { state: 'failed', error: 'exit code 1' }), finishedJob(5001, { state: 'canceled', run_id: 'old-1', attempt: 2, finished_at: '2026-01-01T00:00:30Z' }));
@@ -66,25 +69,25 @@ describe('migrating an old queue.json', () => {
 
     await enqueue(ws, 'fresh');
     const q = readJson(queueFile(ws));
-    // The newest 500 finished (by finish time) stay, with every job of their runs; the queued job too.
-    expect(q.jobs.filter((j: any) => j.state !== 'queued')).toHaveLength(500);
+    // The newest KEPT finished (by finish time) stay, with every job of their runs; the queued job too.
+    expect(q.jobs.filter((j: any) => j.state !== 'queued')).toHaveLength(KEPT);
     expect(q.jobs.at(-1)).toMatchObject({ run_id: 'fresh', state: 'queued', attempt: 1 });
-    expect(Math.min(...q.jobs.filter((j: any) => j.run_id.startsWith('old-')).map((j: any) => Number(j.run_id.slice(4))))).toBe(4501);
+    expect(Math.min(...q.jobs.filter((j: any) => j.run_id.startsWith('old-')).map((j: any) => Number(j.run_id.slice(4))))).toBe(5001 - KEPT);
     // old-1 finished twice (attempt 2 at 00:00:30): both its jobs are archived together.
     const archived = historyLines(ws);
-    expect(archived).toHaveLength(4502);
+    expect(archived).toHaveLength(5002 - KEPT);
     expect(archived.filter((j) => j.run_id === 'old-1').map((j) => j.attempt)).toEqual([1, 2]);
-    expect(q.archived).toEqual({ succeeded: 4501, failed: 0, canceled: 1 });
+    expect(q.archived).toEqual({ succeeded: 5001 - KEPT, failed: 0, canceled: 1 });
 
     const status = await runCli(['queue-status', '--json'], { cwd: ws });
     const s = parseJsonOut<any>(status);
     expect(s.jobs).toEqual({ queued: 1, running: 0, succeeded: 5000, failed: 1, canceled: 1, total: 5003, waiting_for_gpu: 0 });
-    expect(s.archived).toEqual({ total: 4502, succeeded: 4501, failed: 0, canceled: 1 });
+    expect(s.archived).toEqual({ total: 5002 - KEPT, succeeded: 5001 - KEPT, failed: 0, canceled: 1 });
 
     const human = await runCli(['queue-status'], { cwd: ws });
     expect(human.lines.slice(0, 7)).toEqual(['Queue Status', '  Max parallel: 2', '  Total jobs: 5003', '  Queued: 1', '  Succeeded: 5000', '  Failed: 1', '  Canceled: 1']);
     expect(human.lines).toContain('Jobs: 1 queued, 0 running, 5000 succeeded, 1 failed, 1 canceled (5003 total)');
-    expect(human.lines).toContain('History: 4502 finished jobs archived in .runforge/queue/history.jsonl (counted above; runforge history lists them)');
+    expect(human.lines).toContain(`History: ${5002 - KEPT} finished jobs archived in .runforge/queue/history.jsonl (counted above; runforge history lists them)`);
 
     const history = parseJsonOut<{ runs: any[] }>(await runCli(['history', '--json'], { cwd: ws })).runs;
     expect(history).toHaveLength(5002);
@@ -94,22 +97,22 @@ describe('migrating an old queue.json', () => {
 
     // A later update with nothing past the retention appends nothing.
     await enqueue(ws, 'fresh-2');
-    expect(historyLines(ws)).toHaveLength(4502);
+    expect(historyLines(ws)).toHaveLength(5002 - KEPT);
   });
 });
 
 describe('enqueue-run of an archived run', () => {
   it('gets the next attempt after the archived ones', async () => {
     const ws = tempWorkspace();
-    const jobs = oldJobs(800);
-    jobs.push(finishedJob(800, { run_id: 'old-3', attempt: 2, finished_at: '2026-01-01T00:03:30Z', state: 'failed', error: 'x' }));
+    const jobs = oldJobs(MANY);
+    jobs.push(finishedJob(MANY, { run_id: 'old-3', attempt: 2, finished_at: '2026-01-01T00:03:30Z', state: 'failed', error: 'x' }));
     writeOldQueue(ws, jobs);
     await enqueue(ws, 'migrate');
     expect(readJson(queueFile(ws)).jobs.some((j: any) => j.run_id === 'old-3')).toBe(false);
 
     const job = await enqueue(ws, 'old-3');
     expect(job).toMatchObject({ run_id: 'old-3', attempt: 3 });
-    expect((await enqueue(ws, 'old-250')).attempt).toBe(2);
+    expect((await enqueue(ws, 'old-100')).attempt).toBe(2);
     const detail = await runCli(['history', '--json'], { cwd: ws });
     expect(parseJsonOut<{ runs: any[] }>(detail).runs.find((r) => r.run_id === 'old-3')).toMatchObject({ state: 'queued', attempt: 3 });
   });
@@ -118,47 +121,47 @@ describe('enqueue-run of an archived run', () => {
 describe('crash safety of history.jsonl', () => {
   it('a crash between the history append and the queue write duplicates nothing', async () => {
     const ws = tempWorkspace();
-    const jobs = oldJobs(800);
+    const jobs = oldJobs(MANY);
     writeOldQueue(ws, jobs);
     // As a crash leaves it: the first 10 jobs appended to the history, queue.json not yet rewritten.
     writeFileSync(historyFile(ws), jobs.slice(0, 10).map((j) => `${JSON.stringify(j)}\n`).join(''));
 
     const rows = parseJsonOut<{ runs: any[] }>(await runCli(['history', '--json'], { cwd: ws })).runs;
-    expect(rows).toHaveLength(800);
-    expect(parseJsonOut<any>(await runCli(['queue-status', '--json'], { cwd: ws })).jobs.total).toBe(800);
+    expect(rows).toHaveLength(MANY);
+    expect(parseJsonOut<any>(await runCli(['queue-status', '--json'], { cwd: ws })).jobs.total).toBe(MANY);
 
     await enqueue(ws, 'fresh'); // archives again, jobs 0..9 land in the history a second time
-    expect(historyLines(ws)).toHaveLength(310);
+    expect(historyLines(ws)).toHaveLength(10 + MANY - KEPT);
     const after = parseJsonOut<{ runs: any[] }>(await runCli(['history', '--json'], { cwd: ws })).runs;
-    expect(after).toHaveLength(801);
-    expect(new Set(after.map((r) => r.job_id)).size).toBe(801);
+    expect(after).toHaveLength(MANY + 1);
+    expect(new Set(after.map((r) => r.job_id)).size).toBe(MANY + 1);
     const s = parseJsonOut<any>(await runCli(['queue-status', '--json'], { cwd: ws }));
-    expect(s.jobs).toMatchObject({ succeeded: 800, queued: 1, total: 801 });
-    expect(s.archived.total).toBe(300);
+    expect(s.jobs).toMatchObject({ succeeded: MANY, queued: 1, total: MANY + 1 });
+    expect(s.archived.total).toBe(MANY - KEPT);
   });
 
   it('a torn last line is ignored, and the next append starts on a fresh line', async () => {
     const ws = tempWorkspace();
-    const jobs = oldJobs(1100);
-    writeOldQueue(ws, jobs.slice(0, 800));
-    await enqueue(ws, 'first'); // archives old-0..old-299
+    const jobs = oldJobs(2 * MANY - KEPT);
+    writeOldQueue(ws, jobs.slice(0, MANY));
+    await enqueue(ws, 'first'); // archives the oldest MANY - KEPT
     const torn = JSON.stringify(finishedJob(9999)).slice(0, 57);
     writeFileSync(historyFile(ws), readFileSync(historyFile(ws), 'utf8') + torn);
 
     const rows = await runCli(['history', '--json'], { cwd: ws });
     expect(rows.code).toBe(0);
-    expect(parseJsonOut<{ runs: any[] }>(rows).runs).toHaveLength(801);
+    expect(parseJsonOut<{ runs: any[] }>(rows).runs).toHaveLength(MANY + 1);
 
-    // 300 more finished jobs: the next update archives again.
+    // As many finished jobs again: the next update archives again.
     const q = readJson(queueFile(ws));
-    q.jobs.push(...jobs.slice(800));
+    q.jobs.push(...jobs.slice(MANY));
     writeFileSync(queueFile(ws), JSON.stringify(q, null, 2));
     await enqueue(ws, 'second');
     const text = readFileSync(historyFile(ws), 'utf8');
     expect(text).not.toContain(torn);
     expect(text.endsWith('\n')).toBe(true);
-    expect(historyLines(ws)).toHaveLength(600);
-    expect(parseJsonOut<{ runs: any[] }>(await runCli(['history', '--json'], { cwd: ws })).runs).toHaveLength(1102);
+    expect(historyLines(ws)).toHaveLength(2 * (MANY - KEPT));
+    expect(parseJsonOut<{ runs: any[] }>(await runCli(['history', '--json'], { cwd: ws })).runs).toHaveLength(2 * MANY - KEPT + 2);
   });
 
   it.each([
@@ -170,7 +173,7 @@ describe('crash safety of history.jsonl', () => {
     ],
   ])('a corrupt middle line (%s): exit 4 naming file and line, files left byte-identical', async (_name, bad, message) => {
     const ws = tempWorkspace();
-    writeOldQueue(ws, oldJobs(800).slice(3));
+    writeOldQueue(ws, oldJobs(MANY).slice(3));
     writeRun(ws, 'old-1');
     writeFileSync(historyFile(ws), [finishedJob(0), null, finishedJob(2)].map((j) => (j ? JSON.stringify(j) : bad)).join('\n') + '\n');
     const queueBefore = readFileSync(queueFile(ws));
@@ -220,9 +223,9 @@ describe('groups with archived runs', () => {
     expect(group.runs.map((r: any) => r.status)).toEqual(['succeeded', 'failed', 'failed']);
     expect(group.status).toBe('failed');
 
-    // 800 newer finished jobs: the next update archives the group's jobs and leaves group.json as it was.
+    // Many newer finished jobs: the next update archives the group's jobs and leaves group.json as it was.
     const q0 = readJson(queueFile(ws));
-    q0.jobs.push(...oldJobs(800));
+    q0.jobs.push(...oldJobs(MANY));
     writeFileSync(queueFile(ws), JSON.stringify(q0, null, 2));
     await enqueue(ws, 'unrelated');
     expect(readJson(queueFile(ws)).jobs.some((j: any) => j.group_id === gid)).toBe(false);
