@@ -49,9 +49,9 @@ function corrupt(ws: WorkspacePaths, buf: Buffer, lineStart: number, problem: st
 
 /**
  * The job on the line starting at `start`; undefined for a blank line or a torn last line (no
- * newline after it and not a valid job). Throws `CorruptFileError` for any other bad line.
+ * newline after it and not a valid job); `problem` for any other bad line.
  */
-function jobAt(ws: WorkspacePaths, buf: Buffer, start: number): { job: Job | undefined; end: number } {
+function jobAt(buf: Buffer, start: number): { job: Job | undefined; end: number; problem?: string } {
   const newline = buf.indexOf(NEWLINE, start);
   const end = newline === -1 ? buf.length : newline;
   const text = buf.toString('utf8', start, end);
@@ -59,7 +59,7 @@ function jobAt(ws: WorkspacePaths, buf: Buffer, start: number): { job: Job | und
   const outcome = parseLine(text);
   if (outcome.ok) return { job: outcome.job, end };
   if (newline === -1) return { job: undefined, end }; // torn by a crash mid-append
-  throw corrupt(ws, buf, start, outcome.problem);
+  return { job: undefined, end, problem: outcome.problem };
 }
 
 /** Every archived job, in file order (may repeat a job id after a crash; see `mergeArchived`). */
@@ -68,7 +68,8 @@ export async function readHistory(ws: WorkspacePaths): Promise<Job[]> {
   if (!buf) return [];
   const jobs: Job[] = [];
   for (let start = 0; start < buf.length; ) {
-    const { job, end } = jobAt(ws, buf, start);
+    const { job, end, problem } = jobAt(buf, start);
+    if (problem !== undefined) throw corrupt(ws, buf, start, problem);
     if (job) jobs.push(job);
     start = end + 1;
   }
@@ -77,35 +78,68 @@ export async function readHistory(ws: WorkspacePaths): Promise<Job[]> {
 
 /** Past this many ids one pass over every line beats one byte search per id. */
 const MAX_NEEDLES = 8;
+/** Bytes read at a time when searching the history (grown for a longer line). */
+const SCAN_CHUNK = 1 << 20;
 
-/**
- * Archived jobs whose `key` (run id or job id) is one of `ids`, in file order, parsing only the lines
- * that mention them. A matching line that is corrupt throws `CorruptFileError`.
- */
-export async function findArchivedJobs(ws: WorkspacePaths, key: 'run_id' | 'job_id', ids: ReadonlySet<string>): Promise<Job[]> {
-  if (ids.size === 0) return [];
-  const buf = await readHistoryBytes(ws);
-  if (!buf || buf.length === 0) return [];
-  const lineStarts = new Set<number>();
-  const lineOf = (at: number): number => buf.lastIndexOf(NEWLINE, at) + 1;
+/** Offsets (within `view`) of the lines that mention one of `ids` as `key`. */
+function matchingLineStarts(view: Buffer, key: 'run_id' | 'job_id', ids: ReadonlySet<string>): number[] {
+  const starts = new Set<number>();
+  const lineOf = (at: number): number => view.lastIndexOf(NEWLINE, at) + 1;
   if (ids.size <= MAX_NEEDLES) {
     for (const id of ids) {
       const needle = Buffer.from(JSON.stringify({ [key]: id }).slice(1, -1));
-      for (let at = buf.indexOf(needle); at !== -1; at = buf.indexOf(needle, at + needle.length)) lineStarts.add(lineOf(at));
+      for (let at = view.indexOf(needle); at !== -1; at = view.indexOf(needle, at + needle.length)) starts.add(lineOf(at));
     }
   } else {
     const prefix = Buffer.from(`"${key}":"`);
-    for (let at = buf.indexOf(prefix); at !== -1; at = buf.indexOf(prefix, at + prefix.length)) {
+    for (let at = view.indexOf(prefix); at !== -1; at = view.indexOf(prefix, at + prefix.length)) {
       const from = at + prefix.length;
-      const to = buf.indexOf(0x22, from);
-      if (to !== -1 && ids.has(buf.toString('utf8', from, to))) lineStarts.add(lineOf(at));
+      const to = view.indexOf(0x22, from);
+      if (to !== -1 && ids.has(view.toString('utf8', from, to))) starts.add(lineOf(at));
     }
   }
+  return [...starts].sort((a, b) => a - b);
+}
+
+/**
+ * Archived jobs whose `key` (run id or job id) is one of `ids`, in file order, parsing only the lines
+ * that mention them. Reads the file in whole-line chunks (no buffer the size of the history). A
+ * matching line that is corrupt throws `CorruptFileError`.
+ */
+export async function findArchivedJobs(ws: WorkspacePaths, key: 'run_id' | 'job_id', ids: ReadonlySet<string>): Promise<Job[]> {
+  if (ids.size === 0) return [];
+  let handle: FileHandle;
+  try {
+    handle = await open(ws.historyFile, 'r');
+  } catch (err) {
+    if (isNotFound(err)) return [];
+    throw err;
+  }
   const jobs: Job[] = [];
-  for (const start of [...lineStarts].sort((a, b) => a - b)) {
-    const { job } = jobAt(ws, buf, start);
-    // The needle may sit inside another field; only the job's own id counts.
-    if (job && ids.has(job[key])) jobs.push(job);
+  try {
+    const { size } = await handle.stat();
+    let buf = Buffer.allocUnsafe(Math.min(SCAN_CHUNK, size));
+    for (let pos = 0; pos < size; ) {
+      const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, size - pos), pos);
+      if (bytesRead === 0) break;
+      const atEnd = pos + bytesRead >= size;
+      // Only whole lines; the rest is read again with the next chunk.
+      const usable = atEnd ? bytesRead : buf.lastIndexOf(NEWLINE, bytesRead - 1) + 1;
+      if (usable === 0) {
+        buf = Buffer.allocUnsafe(buf.length * 2); // one line longer than the buffer
+        continue;
+      }
+      const view = buf.subarray(0, usable);
+      for (const start of matchingLineStarts(view, key, ids)) {
+        const { job, problem } = jobAt(view, start);
+        if (problem !== undefined) throw corrupt(ws, await readFile(ws.historyFile), pos + start, problem);
+        // The needle may sit inside another field; only the job's own id counts.
+        if (job && ids.has(job[key])) jobs.push(job);
+      }
+      pos += usable;
+    }
+  } finally {
+    await handle.close();
   }
   return jobs;
 }
