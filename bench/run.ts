@@ -126,8 +126,10 @@ async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void>
 }
 const queueDone = (ws: string, n: number) => (): boolean => {
   try {
-    const jobs = JSON.parse(readFileSync(path.join(ws, '.runforge', 'queue', 'queue.json'), 'utf8')).jobs as { state: string }[];
-    return jobs.length >= n && jobs.every((j) => j.state !== 'queued' && j.state !== 'running');
+    const q = JSON.parse(readFileSync(path.join(ws, '.runforge', 'queue', 'queue.json'), 'utf8')) as { jobs: { state: string }[]; archived?: Record<string, number> };
+    // Finished jobs past the retention have moved to history.jsonl; queue.json counts them.
+    const archived = Object.values(q.archived ?? {}).reduce((a, b) => a + b, 0);
+    return q.jobs.length + archived >= n && q.jobs.every((j) => j.state !== 'queued' && j.state !== 'running');
   } catch {
     return false;
   }
@@ -167,8 +169,11 @@ async function main(): Promise<void> {
       f.met = f.median <= 3000;
     }
   }
-  // 3. With a long history.
+  // 3. With a long history. queue.json is written as an older RunForge left it (every job in it); the
+  // first state update moves the finished jobs past the retention to history.jsonl, once.
   const hist = workspaceWithJobs(QUICK ? 20000 : 100000, 'succeeded');
+  request(hist, 'migrate');
+  record(`one-time migration (first enqueue-run), ${QUICK ? '20,000' : '100,000'} finished jobs`, 'runforge', [rf(['enqueue-run', '--run-id', 'migrate'], hist)]);
   const hq = record(`queue-status, ${QUICK ? '20,000' : '100,000'} finished jobs`, 'runforge', Array.from({ length: REPS }, () => rf(['queue-status'], hist)));
   hq.target = '≤ 300 ms';
   hq.met = hq.median <= 300;

@@ -21,19 +21,20 @@ const K8 = new Set<string>(["type","parameters"]);
 const K9 = new Set<string>(["max_parallel","fail_fast","stop_on_cancel"]);
 const K10 = new Set<string>(["version","kind","created_at","created_by","workspace","group","base_request","strategy","execution"]);
 const K11 = new Set<string>(["job_id","kind","run_id","group_id","priority","state","requires_gpu","attempt","created_at","started_at","finished_at","error","gpu_device","pid","pgid","process_start_time","exit_code","cancel_requested"]);
-const K12 = new Set<string>(["version","kind","max_parallel","gpu_slots","jobs","last_served_group"]);
-const K13 = new Set<string>(["index","name","uuid","memory_total_mb"]);
-const K14 = new Set<string>(["version","pid","started_at","last_heartbeat","max_parallel","gpu_slots","active_jobs","active_gpu_jobs","state","jobs_per_gpu","gpus"]);
-const K15 = new Set<string>(["max_parallel","started_at","finished_at","cancelled"]);
-const K16 = new Set<string>(["run_id","status","request_overrides","result_ref","primary_metric"]);
-const K17 = new Set<string>(["total","succeeded","failed","canceled","best_run_id","best_primary_metric"]);
-const K18 = new Set<string>(["version","kind","group_id","created_at","created_by","name","notes","plan_ref","status","execution","runs","summary","paused"]);
-const K19 = new Set<string>(["name","value"]);
-const K20 = new Set<string>(["metrics","primary_metric"]);
-const K21 = new Set<string>(["path","type","bytes"]);
-const K22 = new Set<string>([]);
-const K23 = new Set<string>(["message","type","traceback"]);
-const K24 = new Set<string>(["version","status","duration_ms","started_at","finished_at","summary","artifacts","effective_config","error"]);
+const K12 = new Set<string>(["succeeded","failed","canceled"]);
+const K13 = new Set<string>(["version","kind","max_parallel","gpu_slots","jobs","last_served_group","archived"]);
+const K14 = new Set<string>(["index","name","uuid","memory_total_mb"]);
+const K15 = new Set<string>(["version","pid","started_at","last_heartbeat","max_parallel","gpu_slots","active_jobs","active_gpu_jobs","state","jobs_per_gpu","gpus"]);
+const K16 = new Set<string>(["max_parallel","started_at","finished_at","cancelled"]);
+const K17 = new Set<string>(["run_id","status","request_overrides","result_ref","primary_metric"]);
+const K18 = new Set<string>(["total","succeeded","failed","canceled","best_run_id","best_primary_metric"]);
+const K19 = new Set<string>(["version","kind","group_id","created_at","created_by","name","notes","plan_ref","status","execution","runs","summary","paused"]);
+const K20 = new Set<string>(["name","value"]);
+const K21 = new Set<string>(["metrics","primary_metric"]);
+const K22 = new Set<string>(["path","type","bytes"]);
+const K23 = new Set<string>([]);
+const K24 = new Set<string>(["message","type","traceback"]);
+const K25 = new Set<string>(["version","status","duration_ms","started_at","finished_at","summary","artifacts","effective_config","error"]);
 
 function v1(x: any): any {
   if (!Number.isSafeInteger(x)) return F;
@@ -575,6 +576,31 @@ function v66(x: any): any {
 function v65(x: any): any {
   return x === null ? null : v66(x);
 }
+function v67(x: any): any {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
+  const o: any = {};
+  let v: any;
+  if (x["succeeded"] === undefined) o["succeeded"] = 0;
+  else {
+    v = v45(x["succeeded"]);
+    if (v === F) return F;
+    o["succeeded"] = v;
+  }
+  if (x["failed"] === undefined) o["failed"] = 0;
+  else {
+    v = v45(x["failed"]);
+    if (v === F) return F;
+    o["failed"] = v;
+  }
+  if (x["canceled"] === undefined) o["canceled"] = 0;
+  else {
+    v = v45(x["canceled"]);
+    if (v === F) return F;
+    o["canceled"] = v;
+  }
+  for (const k of Object.keys(x)) if (!K12.has(k)) o[k] = x[k];
+  return o;
+}
 function v42(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
@@ -600,19 +626,20 @@ function v42(x: any): any {
     if (v === F) return F;
     o["last_served_group"] = v;
   }
-  for (const k of Object.keys(x)) if (!K12.has(k)) o[k] = x[k];
+  if (x["archived"] !== undefined) {
+    v = v67(x["archived"]);
+    if (v === F) return F;
+    o["archived"] = v;
+  }
+  for (const k of Object.keys(x)) if (!K13.has(k)) o[k] = x[k];
   return o;
 }
-function v68(x: any): any {
+function v69(x: any): any {
   if (x !== 1) return F;
   return x;
 }
-function v69(x: any): any {
+function v70(x: any): any {
   if (x !== "running" && x !== "stopping" && x !== "stopped") return F;
-  return x;
-}
-function v72(x: any): any {
-  if (typeof x !== 'string') return F;
   return x;
 }
 function v73(x: any): any {
@@ -620,47 +647,51 @@ function v73(x: any): any {
   return x;
 }
 function v74(x: any): any {
+  if (typeof x !== 'string') return F;
+  return x;
+}
+function v75(x: any): any {
   if (typeof x !== 'number' || !Number.isFinite(x)) return F;
   return x;
 }
-function v71(x: any): any {
+function v72(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v45(x["index"]);
   if (v === F) return F;
   o["index"] = v;
-  v = v72(x["name"]);
+  v = v73(x["name"]);
   if (v === F) return F;
   o["name"] = v;
   if (x["uuid"] !== undefined) {
-    v = v73(x["uuid"]);
+    v = v74(x["uuid"]);
     if (v === F) return F;
     o["uuid"] = v;
   }
   if (x["memory_total_mb"] !== undefined) {
-    v = v74(x["memory_total_mb"]);
+    v = v75(x["memory_total_mb"]);
     if (v === F) return F;
     o["memory_total_mb"] = v;
   }
-  for (const k of Object.keys(x)) if (!K13.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K14.has(k)) o[k] = x[k];
   return o;
 }
-function v70(x: any): any {
+function v71(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v71(x[i]);
+    const v = v72(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v67(x: any): any {
+function v68(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v68(x["version"]);
+  v = v69(x["version"]);
   if (v === F) return F;
   o["version"] = v;
   v = v1(x["pid"]);
@@ -684,7 +715,7 @@ function v67(x: any): any {
   v = v45(x["active_gpu_jobs"]);
   if (v === F) return F;
   o["active_gpu_jobs"] = v;
-  v = v69(x["state"]);
+  v = v70(x["state"]);
   if (v === F) return F;
   o["state"] = v;
   if (x["jobs_per_gpu"] !== undefined) {
@@ -693,58 +724,58 @@ function v67(x: any): any {
     o["jobs_per_gpu"] = v;
   }
   if (x["gpus"] !== undefined) {
-    v = v70(x["gpus"]);
+    v = v71(x["gpus"]);
     if (v === F) return F;
     o["gpus"] = v;
   }
-  for (const k of Object.keys(x)) if (!K14.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K15.has(k)) o[k] = x[k];
   return o;
 }
-function v76(x: any): any {
+function v77(x: any): any {
   if (x !== 1) return F;
   return x;
 }
-function v77(x: any): any {
-  if (x !== "run_group") return F;
-  return x;
-}
 function v78(x: any): any {
-  if (typeof x !== 'string') return F;
+  if (x !== "run_group") return F;
   return x;
 }
 function v79(x: any): any {
   if (typeof x !== 'string') return F;
   return x;
 }
-function v81(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
 function v80(x: any): any {
-  return x === null ? null : v81(x);
-}
-function v83(x: any): any {
   if (typeof x !== 'string') return F;
   return x;
 }
 function v82(x: any): any {
-  return x === null ? null : v83(x);
-}
-function v84(x: any): any {
-  if (x !== "running" && x !== "completed" && x !== "failed" && x !== "canceled") return F;
+  if (typeof x !== 'string') return F;
   return x;
 }
-function v86(x: any): any {
-  return x === null ? null : v13(x);
+function v81(x: any): any {
+  return x === null ? null : v82(x);
+}
+function v84(x: any): any {
+  if (typeof x !== 'string') return F;
+  return x;
+}
+function v83(x: any): any {
+  return x === null ? null : v84(x);
+}
+function v85(x: any): any {
+  if (x !== "running" && x !== "completed" && x !== "failed" && x !== "canceled") return F;
+  return x;
 }
 function v87(x: any): any {
   return x === null ? null : v13(x);
 }
 function v88(x: any): any {
+  return x === null ? null : v13(x);
+}
+function v89(x: any): any {
   if (typeof x !== 'boolean') return F;
   return x;
 }
-function v85(x: any): any {
+function v86(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -752,109 +783,109 @@ function v85(x: any): any {
   if (v === F) return F;
   o["max_parallel"] = v;
   if (x["started_at"] !== undefined) {
-    v = v86(x["started_at"]);
+    v = v87(x["started_at"]);
     if (v === F) return F;
     o["started_at"] = v;
   }
   if (x["finished_at"] !== undefined) {
-    v = v87(x["finished_at"]);
+    v = v88(x["finished_at"]);
     if (v === F) return F;
     o["finished_at"] = v;
   }
   if (x["cancelled"] === undefined) o["cancelled"] = false;
   else {
-    v = v88(x["cancelled"]);
+    v = v89(x["cancelled"]);
     if (v === F) return F;
     o["cancelled"] = v;
   }
-  for (const k of Object.keys(x)) if (!K15.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K16.has(k)) o[k] = x[k];
   return o;
 }
-function v91(x: any): any {
+function v92(x: any): any {
   if (x !== "pending" && x !== "queued" && x !== "running" && x !== "succeeded" && x !== "failed" && x !== "canceled") return F;
   return x;
 }
-function v93(x: any): any {
+function v94(x: any): any {
   return x;
 }
-function v92(x: any): any {
+function v93(x: any): any {
   if (!isPlainObject(x)) return F;
   const o: any = {};
   for (const k of Object.keys(x)) {
-    const v = v93(x[k]);
+    const v = v94(x[k]);
     if (v === F) return F;
     o[k] = v;
   }
   return o;
 }
-function v95(x: any): any {
+function v96(x: any): any {
   if (typeof x !== 'string') return F;
   return x;
 }
-function v94(x: any): any {
-  return x === null ? null : v95(x);
+function v95(x: any): any {
+  return x === null ? null : v96(x);
 }
-function v97(x: any): any {
+function v98(x: any): any {
   if (typeof x !== 'number' || !Number.isFinite(x)) return F;
   return x;
 }
-function v96(x: any): any {
-  return x === null ? null : v97(x);
+function v97(x: any): any {
+  return x === null ? null : v98(x);
 }
-function v90(x: any): any {
+function v91(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v21(x["run_id"]);
   if (v === F) return F;
   o["run_id"] = v;
-  v = v91(x["status"]);
+  v = v92(x["status"]);
   if (v === F) return F;
   o["status"] = v;
   if (x["request_overrides"] === undefined) o["request_overrides"] = {};
   else {
-    v = v92(x["request_overrides"]);
+    v = v93(x["request_overrides"]);
     if (v === F) return F;
     o["request_overrides"] = v;
   }
   if (x["result_ref"] !== undefined) {
-    v = v94(x["result_ref"]);
+    v = v95(x["result_ref"]);
     if (v === F) return F;
     o["result_ref"] = v;
   }
   if (x["primary_metric"] !== undefined) {
-    v = v96(x["primary_metric"]);
+    v = v97(x["primary_metric"]);
     if (v === F) return F;
     o["primary_metric"] = v;
   }
-  for (const k of Object.keys(x)) if (!K16.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K17.has(k)) o[k] = x[k];
   return o;
 }
-function v89(x: any): any {
+function v90(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v90(x[i]);
+    const v = v91(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v100(x: any): any {
+function v101(x: any): any {
   if (typeof x !== 'string') return F;
   return x;
 }
-function v99(x: any): any {
-  return x === null ? null : v100(x);
+function v100(x: any): any {
+  return x === null ? null : v101(x);
 }
-function v102(x: any): any {
+function v103(x: any): any {
   if (typeof x !== 'number' || !Number.isFinite(x)) return F;
   return x;
 }
-function v101(x: any): any {
-  return x === null ? null : v102(x);
+function v102(x: any): any {
+  return x === null ? null : v103(x);
 }
-function v98(x: any): any {
+function v99(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -871,30 +902,30 @@ function v98(x: any): any {
   if (v === F) return F;
   o["canceled"] = v;
   if (x["best_run_id"] !== undefined) {
-    v = v99(x["best_run_id"]);
+    v = v100(x["best_run_id"]);
     if (v === F) return F;
     o["best_run_id"] = v;
   }
   if (x["best_primary_metric"] !== undefined) {
-    v = v101(x["best_primary_metric"]);
+    v = v102(x["best_primary_metric"]);
     if (v === F) return F;
     o["best_primary_metric"] = v;
   }
-  for (const k of Object.keys(x)) if (!K17.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K18.has(k)) o[k] = x[k];
   return o;
 }
-function v103(x: any): any {
+function v104(x: any): any {
   if (typeof x !== 'boolean') return F;
   return x;
 }
-function v75(x: any): any {
+function v76(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v76(x["version"]);
+  v = v77(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v77(x["kind"]);
+  v = v78(x["kind"]);
   if (v === F) return F;
   o["kind"] = v;
   v = v21(x["group_id"]);
@@ -903,200 +934,200 @@ function v75(x: any): any {
   v = v13(x["created_at"]);
   if (v === F) return F;
   o["created_at"] = v;
-  v = v78(x["created_by"]);
+  v = v79(x["created_by"]);
   if (v === F) return F;
   o["created_by"] = v;
-  v = v79(x["name"]);
+  v = v80(x["name"]);
   if (v === F) return F;
   o["name"] = v;
   if (x["notes"] !== undefined) {
-    v = v80(x["notes"]);
+    v = v81(x["notes"]);
     if (v === F) return F;
     o["notes"] = v;
   }
   if (x["plan_ref"] !== undefined) {
-    v = v82(x["plan_ref"]);
+    v = v83(x["plan_ref"]);
     if (v === F) return F;
     o["plan_ref"] = v;
   }
-  v = v84(x["status"]);
+  v = v85(x["status"]);
   if (v === F) return F;
   o["status"] = v;
-  v = v85(x["execution"]);
+  v = v86(x["execution"]);
   if (v === F) return F;
   o["execution"] = v;
-  v = v89(x["runs"]);
+  v = v90(x["runs"]);
   if (v === F) return F;
   o["runs"] = v;
-  v = v98(x["summary"]);
+  v = v99(x["summary"]);
   if (v === F) return F;
   o["summary"] = v;
   if (x["paused"] === undefined) o["paused"] = false;
   else {
-    v = v103(x["paused"]);
+    v = v104(x["paused"]);
     if (v === F) return F;
     o["paused"] = v;
   }
-  for (const k of Object.keys(x)) if (!K18.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K19.has(k)) o[k] = x[k];
   return o;
 }
-function v105(x: any): any {
+function v106(x: any): any {
   if (x !== "succeeded" && x !== "failed" && x !== "cancelled") return F;
   return x;
 }
-function v106(x: any): any {
+function v107(x: any): any {
   if (typeof x !== 'number' || !Number.isFinite(x)) return F;
   if (x < 0) return F;
   return x;
 }
-function v109(x: any): any {
+function v110(x: any): any {
   if (typeof x !== 'number' || !Number.isFinite(x)) return F;
   return x;
 }
-function v108(x: any): any {
+function v109(x: any): any {
   if (!isPlainObject(x)) return F;
   const o: any = {};
   for (const k of Object.keys(x)) {
-    const v = v109(x[k]);
+    const v = v110(x[k]);
     if (v === F) return F;
     o[k] = v;
   }
   return o;
 }
-function v112(x: any): any {
+function v113(x: any): any {
   if (typeof x !== 'string') return F;
   return x;
 }
-function v113(x: any): any {
+function v114(x: any): any {
   if (typeof x !== 'number' || !Number.isFinite(x)) return F;
   return x;
 }
-function v111(x: any): any {
+function v112(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v112(x["name"]);
+  v = v113(x["name"]);
   if (v === F) return F;
   o["name"] = v;
-  v = v113(x["value"]);
+  v = v114(x["value"]);
   if (v === F) return F;
   o["value"] = v;
-  for (const k of Object.keys(x)) if (!K19.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K20.has(k)) o[k] = x[k];
   return o;
 }
-function v110(x: any): any {
-  return x === null ? null : v111(x);
+function v111(x: any): any {
+  return x === null ? null : v112(x);
 }
-function v107(x: any): any {
+function v108(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   if (x["metrics"] !== undefined) {
-    v = v108(x["metrics"]);
+    v = v109(x["metrics"]);
     if (v === F) return F;
     o["metrics"] = v;
   }
   if (x["primary_metric"] !== undefined) {
-    v = v110(x["primary_metric"]);
+    v = v111(x["primary_metric"]);
     if (v === F) return F;
     o["primary_metric"] = v;
   }
-  for (const k of Object.keys(x)) if (!K20.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K21.has(k)) o[k] = x[k];
   return o;
 }
-function v116(x: any): any {
+function v117(x: any): any {
   if (typeof x !== 'string') return F;
   return x;
 }
-function v117(x: any): any {
+function v118(x: any): any {
   if (x !== "model" && x !== "metrics" && x !== "encoder" && x !== "checkpoint" && x !== "log" && x !== "other") return F;
   return x;
 }
-function v118(x: any): any {
+function v119(x: any): any {
   if (!Number.isSafeInteger(x)) return F;
   if (x < 0) return F;
   return x;
 }
-function v115(x: any): any {
+function v116(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v116(x["path"]);
+  v = v117(x["path"]);
   if (v === F) return F;
   o["path"] = v;
-  v = v117(x["type"]);
+  v = v118(x["type"]);
   if (v === F) return F;
   o["type"] = v;
-  v = v118(x["bytes"]);
+  v = v119(x["bytes"]);
   if (v === F) return F;
   o["bytes"] = v;
-  for (const k of Object.keys(x)) if (!K21.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K22.has(k)) o[k] = x[k];
   return o;
 }
-function v114(x: any): any {
+function v115(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v115(x[i]);
+    const v = v116(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v119(x: any): any {
+function v120(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  for (const k of Object.keys(x)) if (!K22.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K23.has(k)) o[k] = x[k];
   return o;
-}
-function v122(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
 }
 function v123(x: any): any {
   if (typeof x !== 'string') return F;
   return x;
 }
-function v125(x: any): any {
+function v124(x: any): any {
   if (typeof x !== 'string') return F;
   return x;
 }
-function v124(x: any): any {
-  return x === null ? null : v125(x);
+function v126(x: any): any {
+  if (typeof x !== 'string') return F;
+  return x;
 }
-function v121(x: any): any {
+function v125(x: any): any {
+  return x === null ? null : v126(x);
+}
+function v122(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v122(x["message"]);
+  v = v123(x["message"]);
   if (v === F) return F;
   o["message"] = v;
-  v = v123(x["type"]);
+  v = v124(x["type"]);
   if (v === F) return F;
   o["type"] = v;
   if (x["traceback"] !== undefined) {
-    v = v124(x["traceback"]);
+    v = v125(x["traceback"]);
     if (v === F) return F;
     o["traceback"] = v;
   }
-  for (const k of Object.keys(x)) if (!K23.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K24.has(k)) o[k] = x[k];
   return o;
 }
-function v120(x: any): any {
-  return x === null ? null : v121(x);
+function v121(x: any): any {
+  return x === null ? null : v122(x);
 }
-function v104(x: any): any {
+function v105(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v1(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v105(x["status"]);
+  v = v106(x["status"]);
   if (v === F) return F;
   o["status"] = v;
-  v = v106(x["duration_ms"]);
+  v = v107(x["duration_ms"]);
   if (v === F) return F;
   o["duration_ms"] = v;
   if (x["started_at"] !== undefined) {
@@ -1110,26 +1141,26 @@ function v104(x: any): any {
     o["finished_at"] = v;
   }
   if (x["summary"] !== undefined) {
-    v = v107(x["summary"]);
+    v = v108(x["summary"]);
     if (v === F) return F;
     o["summary"] = v;
   }
   if (x["artifacts"] !== undefined) {
-    v = v114(x["artifacts"]);
+    v = v115(x["artifacts"]);
     if (v === F) return F;
     o["artifacts"] = v;
   }
   if (x["effective_config"] !== undefined) {
-    v = v119(x["effective_config"]);
+    v = v120(x["effective_config"]);
     if (v === F) return F;
     o["effective_config"] = v;
   }
   if (x["error"] !== undefined) {
-    v = v120(x["error"]);
+    v = v121(x["error"]);
     if (v === F) return F;
     o["error"] = v;
   }
-  for (const k of Object.keys(x)) if (!K24.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K25.has(k)) o[k] = x[k];
   return o;
 }
 
@@ -1138,7 +1169,10 @@ export const COMPILED: Record<DocumentKind, (doc: unknown) => unknown> = {
   request: v0,
   plan: v25,
   queue: v42,
-  daemon: v67,
-  group: v75,
-  result: v104,
+  daemon: v68,
+  group: v76,
+  result: v105,
 };
+
+/** One job of the queue (a line of history.jsonl). */
+export const compiledJob: (doc: unknown) => unknown = v47;

@@ -41,7 +41,15 @@ export const QueueSchema = z.looseObject({
   gpu_slots: NonNegativeInt,
   jobs: z.array(JobSchema),
   last_served_group: z.string().nullable().default(null),
+  /**
+   * NEW: how many finished jobs were moved from `jobs` to history.jsonl (the archive), by state. Kept
+   * here so that status commands can count them without reading the history. Absent: none archived.
+   */
+  archived: z
+    .looseObject({ succeeded: NonNegativeInt.default(0), failed: NonNegativeInt.default(0), canceled: NonNegativeInt.default(0) })
+    .optional(),
 });
 export type Queue = z.infer<typeof QueueSchema>;
+export type ArchivedCounts = NonNullable<Queue['archived']>;
 
 export { emptyQueue } from './empty-queue.js';

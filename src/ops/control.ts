@@ -47,7 +47,11 @@ export async function retryFailed(ws: WorkspacePaths, clock: Clock, groupId: str
   assertSafeId('group id', groupId);
   return updateState(ws, clock, async (tx) => {
     const group = await requireGroup(tx, groupId);
-    const jobs = retryFailedJobs(tx.queue, groupId, () => tx.newJobId(), tx.now);
+    // Failed runs with no job left in queue.json were archived; the group record still knows them.
+    const inQueue = new Set(tx.queue.jobs.filter((j) => j.group_id === groupId).map((j) => j.run_id));
+    const archivedFailed = new Set(group.runs.filter((r) => r.status === 'failed' && !inQueue.has(r.run_id)).map((r) => r.run_id));
+    const archived = await tx.findArchivedJobs(archivedFailed);
+    const jobs = retryFailedJobs(tx.queue, groupId, () => tx.newJobId(), tx.now, archived);
     if (jobs.length > 0) {
       group.execution.cancelled = false;
       tx.putGroup(group);
@@ -95,16 +99,18 @@ export async function cancelRun(
   }
   if (target.runId !== undefined) assertSafeId('run id', target.runId);
   if (target.jobId !== undefined) assertSafeId('job id', target.jobId);
-  return updateState(ws, clock, (tx) => {
+  return updateState(ws, clock, async (tx) => {
     let job: Job | undefined;
     if (target.jobId !== undefined) {
-      job = tx.queue.jobs.find((j) => j.job_id === target.jobId);
+      job = tx.queue.jobs.find((j) => j.job_id === target.jobId) ?? (await tx.findArchivedJob(target.jobId));
       if (!job) throw new MissingFilesError(`Job not found: ${target.jobId}`);
       if (!isActive(job)) throw new OperationFailedError(`Job ${job.job_id} already finished (${job.state}); nothing to cancel`);
     } else {
       job = activeJobOf(tx.queue, target.runId!);
       if (!job) {
-        const known = tx.queue.jobs.some((j) => j.run_id === target.runId);
+        const known =
+          tx.queue.jobs.some((j) => j.run_id === target.runId) ||
+          (await tx.findArchivedJobs(new Set([target.runId!]))).length > 0;
         if (!known) throw new MissingFilesError(`No job for run ${target.runId} in the queue`);
         throw new OperationFailedError(`Run ${target.runId} has no queued or running job; nothing to cancel`);
       }

@@ -5,7 +5,7 @@ import type { Clock } from '../infra/clock.js';
 import { assessDaemon } from '../queue/daemon-health.js';
 import { BASE_MODULES, CANDIDATES, configuredPython, probePython, TORCH_MODULE } from '../run/python.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
-import { listGroups, readDaemonStatus, readQueue } from '../workspace/store.js';
+import { listGroups, readArchivedJobs, readDaemonStatus, readQueue } from '../workspace/store.js';
 
 export type CheckStatus = 'ok' | 'missing' | 'warn';
 
@@ -67,7 +67,9 @@ export async function runDoctor(ws: WorkspacePaths, env: NodeJS.ProcessEnv, cloc
   try {
     const queue = await readQueue(ws);
     const groups = await listGroups(ws);
-    checks.push({ name: 'workspace', status: 'ok', detail: `${ws.root}: queue.json valid (${queue.jobs.length} jobs), ${groups.length} group(s) valid` });
+    const archived = await readArchivedJobs(ws, queue);
+    const history = archived.length > 0 ? `, history.jsonl valid (${archived.length} archived jobs)` : '';
+    checks.push({ name: 'workspace', status: 'ok', detail: `${ws.root}: queue.json valid (${queue.jobs.length} jobs)${history}, ${groups.length} group(s) valid` });
   } catch (err) {
     checks.push({ name: 'workspace', status: 'missing', detail: (err as Error).message, fix: 'repair the file or move it aside (RunForge never overwrites it)' });
   }

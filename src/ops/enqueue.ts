@@ -47,12 +47,14 @@ export async function enqueueRun(ws: WorkspacePaths, clock: Clock, options: Enqu
   }
   const request = parsed.value;
 
-  return updateState(ws, clock, (tx) => {
+  return updateState(ws, clock, async (tx) => {
     const active = activeJobOf(tx.queue, runId);
     if (active) {
       throw new OperationFailedError(`Run ${runId} is already ${active.state} (job ${active.job_id}); not enqueued again`);
     }
-    const previous = tx.queue.jobs.filter((j) => j.run_id === runId).map((j) => j.attempt);
+    let previous = tx.queue.jobs.filter((j) => j.run_id === runId).map((j) => j.attempt);
+    // Only a run with no job left in queue.json can have its newest attempts in the history.
+    if (previous.length === 0) previous = (await tx.findArchivedJobs(new Set([runId]))).map((j) => j.attempt);
     const job = makeJob({
       jobId: tx.newJobId(),
       runId,

@@ -1,11 +1,14 @@
-/** Every run the queue knows, newest first, with its outcome (`runforge history`, the dashboard's runs table). */
+/**
+ * Every run the queue knows — in queue.json or archived in history.jsonl — newest first, with its
+ * outcome (`runforge history`, the dashboard's runs table).
+ */
 import type { Job, JobState } from '../contracts/queue.js';
 import type { RunResult } from '../contracts/result.js';
 import { parseTimestamp } from '../infra/time.js';
 import { newestJobByRun } from '../queue/jobs.js';
 import { primaryMetricOf } from '../queue/primary-metric.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
-import { readQueue, readResult } from '../workspace/store.js';
+import { readArchivedJobs, readQueue, readResult } from '../workspace/store.js';
 
 export interface RunRow {
   run_id: string;
@@ -48,8 +51,9 @@ export interface HistoryFilter {
 
 export async function runHistory(ws: WorkspacePaths, filter: HistoryFilter = {}): Promise<RunRow[]> {
   const queue = await readQueue(ws);
+  const archived = await readArchivedJobs(ws, queue);
   const rows: RunRow[] = [];
-  for (const job of newestJobByRun(queue.jobs).values()) {
+  for (const job of newestJobByRun([...archived, ...queue.jobs]).values()) {
     if (filter.group !== undefined && job.group_id !== filter.group) continue;
     if (filter.state !== undefined && job.state !== filter.state) continue;
     const result = job.state === 'queued' || job.state === 'running' ? undefined : await readResult(ws, job.run_id).catch(() => undefined);

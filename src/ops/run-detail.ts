@@ -8,7 +8,7 @@ import { MissingFilesError } from '../infra/errors.js';
 import { newestJobByRun } from '../queue/jobs.js';
 import { readTextIfExists } from '../workspace/json-file.js';
 import { runDir, type WorkspacePaths } from '../workspace/paths.js';
-import { readQueue, readRequest, readResult } from '../workspace/store.js';
+import { readArchivedJobsOfRun, readQueue, readRequest, readResult } from '../workspace/store.js';
 import { assertSafeId } from './ids.js';
 
 export interface RunDetail {
@@ -24,7 +24,10 @@ export async function runDetail(ws: WorkspacePaths, runId: string): Promise<RunD
   assertSafeId('run id', runId);
   const problems: string[] = [];
   const queue = await readQueue(ws);
-  const job = newestJobByRun(queue.jobs.filter((j) => j.run_id === runId)).get(runId) ?? null;
+  let jobs = queue.jobs.filter((j) => j.run_id === runId);
+  // A run with no job left in queue.json may have archived ones.
+  if (jobs.length === 0) jobs = await readArchivedJobsOfRun(ws, queue, runId);
+  const job = newestJobByRun(jobs).get(runId) ?? null;
   const request = await readRequest(ws, runId).catch((err: Error) => (problems.push(err.message), undefined));
   if (!job && !request && problems.length === 0) throw new MissingFilesError(`Run not found: ${runId}`);
   const result = await readResult(ws, runId).catch((err: Error) => (problems.push(err.message), undefined));

@@ -60,7 +60,10 @@ export interface StatusSnapshot {
   slots: { cpu: { used: number; limit: number }; gpu: { used: number; limit: number } };
   /** Per GPU device of a live daemon: jobs on it and its cap (`--jobs-per-gpu`). */
   gpus: { index: number; name: string; used: number; limit: number }[];
+  /** Every job ever queued, by state: queue.json's plus those archived in history.jsonl. */
   jobs: Record<JobState, number> & { total: number; waiting_for_gpu: number };
+  /** Of `jobs`, the finished ones moved to history.jsonl (`runforge history` lists them). */
+  archived: { total: number; succeeded: number; failed: number; canceled: number };
   last_served_group: string | null;
   paused_groups: string[];
   groups: GroupProgress[];
@@ -117,6 +120,10 @@ export async function collectStatus(ws: WorkspacePaths, clock: Clock, staleAfter
     gpu_slots: live && daemonStatus ? daemonStatus.gpu_slots : queue.gpu_slots,
   };
   const counts = countByState(queue.jobs);
+  // From queue.json's small `archived` field: a status never reads the history itself.
+  const archived = { succeeded: queue.archived?.succeeded ?? 0, failed: queue.archived?.failed ?? 0, canceled: queue.archived?.canceled ?? 0 };
+  const archivedTotal = archived.succeeded + archived.failed + archived.canceled;
+  for (const state of ['succeeded', 'failed', 'canceled'] as const) counts[state] += archived[state];
   const running = queue.jobs.filter((j) => j.state === 'running');
   return {
     workspace: ws.root,
@@ -146,9 +153,10 @@ export async function collectStatus(ws: WorkspacePaths, clock: Clock, staleAfter
         : [],
     jobs: {
       ...counts,
-      total: queue.jobs.length,
+      total: queue.jobs.length + archivedTotal,
       waiting_for_gpu: queue.jobs.filter((j) => j.state === 'queued' && j.requires_gpu).length,
     },
+    archived: { total: archivedTotal, ...archived },
     last_served_group: queue.last_served_group ?? null,
     paused_groups: groups.filter((g) => g.paused).map((g) => g.group_id),
     groups: groups.map(groupProgress),

@@ -89,15 +89,18 @@ export function cancelGroupJobs(queue: Queue, groupId: string, finishedAt: strin
 
 /**
  * One new job (attempt + 1, same priority and GPU need) for every run of the group whose newest job
- * failed and that has no queued or running job.
+ * failed and that has no queued or running job. `archived`: jobs of the group's runs that were moved
+ * to the history (for runs with no job left in the queue).
  */
 export function retryFailedJobs(
   queue: Queue,
   groupId: string,
   nextJobId: () => string,
   createdAt: string,
+  archived: readonly Job[] = [],
 ): Job[] {
-  const groupJobs = queue.jobs.filter((j) => j.group_id === groupId);
+  // Archived first: on a tie (a job in both files after a crash) the queue's copy wins.
+  const groupJobs = [...archived, ...queue.jobs].filter((j) => j.group_id === groupId);
   const added: Job[] = [];
   for (const job of newestJobByRun(groupJobs).values()) {
     if (job.state !== 'failed') continue;

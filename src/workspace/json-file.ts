@@ -45,10 +45,15 @@ export function serialize(doc: unknown): string {
 
 /** Writes `doc` atomically: temp file in the same folder, fsync, rename over the target. */
 export async function writeJsonAtomic(file: string, doc: unknown): Promise<void> {
+  await writeTextAtomic(file, serialize(doc));
+}
+
+/** Writes already serialised text atomically (see `writeJsonAtomic`). */
+export async function writeTextAtomic(file: string, text: string): Promise<void> {
   try {
     // Loaded on first write: commands that only read files do not pay for it.
     const { default: writeFileAtomic } = await import('write-file-atomic');
-    await writeFileAtomic(file, serialize(doc), { fsync: true });
+    await writeFileAtomic(file, text, { fsync: true });
   } catch (err) {
     // A failed write() carries no path; say which file could not be written.
     const e = err as NodeJS.ErrnoException;

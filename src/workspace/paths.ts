@@ -8,6 +8,8 @@ export interface WorkspacePaths {
   readonly stateDir: string;
   readonly queueDir: string;
   readonly queueFile: string;
+  /** The archive of finished jobs: one job JSON object per line, append-only. */
+  readonly historyFile: string;
   readonly daemonFile: string;
   readonly daemonLock: string;
   readonly daemonLog: string;
@@ -26,6 +28,7 @@ export function workspacePaths(root: string): WorkspacePaths {
     stateDir,
     queueDir,
     queueFile: path.join(queueDir, 'queue.json'),
+    historyFile: path.join(queueDir, 'history.jsonl'),
     daemonFile: path.join(queueDir, 'daemon.json'),
     daemonLock: path.join(queueDir, 'daemon.lock'),
     daemonLog: path.join(queueDir, 'daemon.log'),

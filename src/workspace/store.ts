@@ -6,24 +6,31 @@
  *   workspace lock for the whole cycle, re-reads the files under it, lets the caller change the queue,
  *   brings every group whose jobs changed back into agreement with the queue, and writes atomically
  *   (group records first, then the queue, so a reader polling queue.json never finds a group behind it).
+ * - The same update moves finished jobs past the retention (queue/archive.ts) to history.jsonl:
+ *   appended and fsynced before queue.json is rewritten, so a crash can duplicate a job (readers
+ *   de-duplicate) but never lose one.
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DaemonStatus } from '../contracts/daemon.js';
 import type { Group } from '../contracts/group.js';
 import { SAFE_ID_PATTERN } from '../contracts/constants.js';
+import { parseDocument } from '../contracts/document.js';
 import { emptyQueue } from '../contracts/empty-queue.js';
 import type { Job, Queue } from '../contracts/queue.js';
 import type { RunRequest } from '../contracts/request.js';
 import type { RunResult } from '../contracts/result.js';
 import type { Clock } from '../infra/clock.js';
 import { randomHex } from '../infra/random.js';
+import { CorruptFileError } from '../infra/errors.js';
 import { formatTimestamp } from '../infra/time.js';
+import { addArchivedCounts, mergeArchived, selectArchivable } from '../queue/archive.js';
 import { newGroupRecord, syncGroupWithQueue } from '../queue/group-record.js';
 import { formatJobId, uniqueId } from '../queue/ids.js';
 import type { PrimaryMetric } from '../queue/primary-metric.js';
 import { CREATED_BY } from '../version.js';
-import { readDocument, serialize, writeJsonAtomic } from './json-file.js';
+import { appendHistory, findArchivedJobs, readHistory } from './history-file.js';
+import { readDocument, readTextIfExists, serialize, writeJsonAtomic, writeTextAtomic } from './json-file.js';
 import { withStateLock } from './lock.js';
 import {
   displayPath,
@@ -38,6 +45,19 @@ import {
 
 export async function readQueue(ws: WorkspacePaths): Promise<Queue> {
   return (await readDocument('queue', ws.queueFile, displayPath(ws, ws.queueFile))) ?? emptyQueue();
+}
+
+/**
+ * Every job moved from `queue` to history.jsonl (not also in queue.json). Reads the whole history:
+ * for `runforge history` and the dashboard's runs table, not for anything on a hot path.
+ */
+export async function readArchivedJobs(ws: WorkspacePaths, queue: Queue): Promise<Job[]> {
+  return mergeArchived(queue.jobs, await readHistory(ws));
+}
+
+/** The archived jobs of one run (not also in queue.json), parsing only the history lines that name it. */
+export async function readArchivedJobsOfRun(ws: WorkspacePaths, queue: Queue, runId: string): Promise<Job[]> {
+  return mergeArchived(queue.jobs, await findArchivedJobs(ws, 'run_id', new Set([runId])));
 }
 
 export async function readGroup(ws: WorkspacePaths, groupId: string): Promise<Group | undefined> {
@@ -121,9 +141,33 @@ export interface StateTx {
   touchGroup(groupId: string): void;
   /** Records the primary metric of a finished run for its group's summary. */
   recordMetric(runId: string, metric: PrimaryMetric | null): void;
+  /**
+   * Archived jobs (history.jsonl) of these runs that are not in `queue.jobs`, without parsing the whole
+   * history. A run with a job in queue.json has all its newer jobs there (whole runs are archived).
+   */
+  findArchivedJobs(runIds: ReadonlySet<string>): Promise<Job[]>;
+  /** The archived job with this id, if it is in history.jsonl and not in `queue.jobs`. */
+  findArchivedJob(jobId: string): Promise<Job | undefined>;
 }
 
 const jobFingerprint = (j: Job): string => `${j.state}|${j.cancel_requested ? 1 : 0}|${j.attempt}`;
+
+/**
+ * The text of queue.json as this process last wrote (or validated) it. When queue.json still holds
+ * exactly these bytes, an update parses them without validating them again: they are the
+ * serialisation of a queue this process had in memory. A string, so nothing can change it afterwards.
+ */
+let lastQueueText: { file: string; text: string } | undefined;
+
+/** Reads queue.json under the lock; `text` is what is on disk (no file yet: an empty queue's text). */
+async function readQueueForUpdate(ws: WorkspacePaths): Promise<{ queue: Queue; text: string }> {
+  const text = await readTextIfExists(ws.queueFile);
+  if (text === undefined) return { queue: emptyQueue(), text: serialize(emptyQueue()) };
+  if (lastQueueText?.file === ws.queueFile && lastQueueText.text === text) return { queue: JSON.parse(text) as Queue, text };
+  const parsed = await parseDocument('queue', text);
+  if (!parsed.ok) throw new CorruptFileError(displayPath(ws, ws.queueFile), parsed.problems.join('; '));
+  return { queue: parsed.value, text };
+}
 
 /**
  * The one read-modify-write of queue.json and group.json. `fn` runs under the workspace lock with
@@ -131,10 +175,9 @@ const jobFingerprint = (j: Job): string => `${j.state}|${j.cancel_requested ? 1 
  */
 export async function updateState<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateTx) => T | Promise<T>): Promise<T> {
   return withStateLock(ws, async (assertHeld) => {
-    const queue = await readQueue(ws);
+    const { queue, text: beforeText } = await readQueueForUpdate(ws);
     const before = new Map(queue.jobs.map((j) => [j.job_id, jobFingerprint(j)]));
-    const beforeText = serialize(queue);
-    const takenIds = new Set(queue.jobs.map((j) => j.job_id));
+    const takenIds = new Set(before.keys());
     const nowMs = clock.now();
     const groups = new Map<string, Group | undefined>();
     const touched = new Set<string>();
@@ -155,6 +198,8 @@ export async function updateState<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: 
       },
       touchGroup: (groupId) => touched.add(groupId),
       recordMetric: (runId, metric) => metrics.set(runId, metric),
+      findArchivedJobs: async (runIds) => mergeArchived(queue.jobs, await findArchivedJobs(ws, 'run_id', runIds)),
+      findArchivedJob: async (jobId) => mergeArchived(queue.jobs, await findArchivedJobs(ws, 'job_id', new Set([jobId]))).at(-1),
     };
     const result = await fn(tx);
 
@@ -175,6 +220,7 @@ export async function updateState<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: 
           planRef: null,
           runs: [],
         });
+      // Synced with every job, including those archived below: a run entry follows its newest job.
       syncGroupWithQueue(group, queue.jobs, {
         now: tx.now,
         metrics,
@@ -182,14 +228,23 @@ export async function updateState<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: 
       });
       toWrite.push(group);
     }
+    const { keep, archive } = selectArchivable(queue.jobs);
+    if (archive.length > 0) {
+      queue.jobs = keep;
+      queue.archived = addArchivedCounts(queue.archived, archive);
+    }
+    const afterText = serialize(queue);
 
     assertHeld();
-    // Groups first: whoever sees a job's new state in queue.json finds its group already updated.
+    // History first: a job leaves queue.json only once it is safely in history.jsonl.
+    await appendHistory(ws, archive);
+    // Groups before the queue: whoever sees a job's new state in queue.json finds its group already updated.
     for (const group of toWrite) {
       await mkdir(groupDir(ws, group.group_id), { recursive: true });
       await writeJsonAtomic(groupFile(ws, group.group_id), group);
     }
-    if (serialize(queue) !== beforeText) await writeJsonAtomic(ws.queueFile, queue);
+    if (afterText !== beforeText) await writeTextAtomic(ws.queueFile, afterText);
+    lastQueueText = { file: ws.queueFile, text: afterText };
     return result;
   });
 }

@@ -51,6 +51,9 @@ export function renderStatus(s: StatusSnapshot): string[] {
     `Jobs: ${j.queued} queued${j.waiting_for_gpu > 0 ? ` (${j.waiting_for_gpu} need a GPU)` : ''}, ${j.running} running, ` +
       `${j.succeeded} succeeded, ${j.failed} failed, ${j.canceled} canceled (${j.total} total)`,
   );
+  if (s.archived.total > 0) {
+    lines.push(`History: ${s.archived.total} finished jobs archived in .runforge/queue/history.jsonl (counted above; runforge history lists them)`);
+  }
   if (s.groups.length > 0) {
     lines.push('Groups:');
     const rows = s.groups.map((g) => [
