@@ -237,11 +237,17 @@ class Worker:
             self.protocol.send({"id": req["id"], "error": f"cannot open output {req['output']}: {exc.strerror}"})
             return
         null_fd = os.open(os.devnull, os.O_RDONLY)
+        in_session_r, in_session_w = os.pipe()
         pid = os.fork()
         if pid == 0:
-            self.become_run(req, out_fd, null_fd)  # never returns
+            self.become_run(req, out_fd, null_fd, in_session_r, in_session_w)  # never returns
         os.close(out_fd)
         os.close(null_fd)
+        # Reply only once the child leads its own process group, so that the caller can signal the
+        # group as soon as it knows the pid. The child closes its end after setsid() (or dies).
+        os.close(in_session_w)
+        os.read(in_session_r, 1)
+        os.close(in_session_r)
         self.children[pid] = req
         self.protocol.send({"id": req["id"], "pid": pid})
         log(f"run {req['id']}: pid {pid}")
@@ -265,11 +271,13 @@ class Worker:
             self.protocol.send({"event": "exit", "id": req["id"], "pid": pid, "exit_code": exit_code, "signal": sig})
             log(f"run {req['id']}: pid {pid} ended ({sig or f'exit {exit_code}'})")
 
-    def become_run(self, req: dict, out_fd: int, null_fd: int) -> None:
+    def become_run(self, req: dict, out_fd: int, null_fd: int, in_session_r: int, in_session_w: int) -> None:
         """In the forked child: isolate, then run the trainer's main as `python -m runforge_trainer`."""
         code = 1
         try:
             os.setsid()
+            os.close(in_session_r)
+            os.close(in_session_w)  # tells the worker the process group exists
             signal.set_wakeup_fd(-1)
             for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
                 signal.signal(signum, signal.SIG_DFL)
