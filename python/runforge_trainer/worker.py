@@ -8,7 +8,7 @@ stays the cold start and the fallback; a forked run behaves as that command woul
 Protocol: one JSON object per line on stdin (requests) and stdout (replies); stdout carries nothing
 else (the worker's own diagnostics and any stray print go to stderr).
 
-  worker  {"op":"ready","pid":N,"protocol":1,"python":"3.11.2","preloaded":[...]}   once, imports done
+  worker  {"op":"ready","pid":N,"protocol":1,"python":"3.11.2","preloaded":[...],"ready_ms":N}  once
   worker  {"op":"error","error":"cannot import pandas: ..."}                         instead, then exit 3
   request {"op":"run","id":S,"argv":[...],"env":{...},"cwd":D,"output":F,"exit_status":F}
   reply   {"id":S,"pid":N}                                 the child runs `runforge_trainer <argv>`
@@ -47,6 +47,7 @@ TRAINER_MODULES = [
 ]
 TORCH_MODULES = ["torch", "torch.nn", "torch.optim"]
 EXIT_IMPORT_FAILED = 3
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD}
 
 
 def log(message: str) -> None:
@@ -87,6 +88,32 @@ def preload(with_torch: bool) -> list:
         except Exception as exc:
             raise ImportError(f"cannot import {name}: {type(exc).__name__}: {exc}") from exc
     return [n for n in names if "." not in n] + ["runforge_trainer"]
+
+
+def warm_up() -> None:
+    """Trains each scikit-learn family once on a tiny dataset, so that what the libraries load or
+    cache on first use (parsers, solvers, validation tables) is loaded here, once, and not in every
+    run: a forked run then costs about what its training costs. Torch is never exercised here: its
+    thread pools and CUDA must start in the run, after the fork."""
+    import contextlib
+    import tempfile
+
+    from .__main__ import main as train_main
+
+    rows = "".join(f"{i % 7},{i % 3}.5,{'' if i % 5 == 0 else 'xy'[i % 2]},{'pq'[i % 2]}\n" for i in range(40))
+    with tempfile.TemporaryDirectory(prefix="runforge-worker-") as tmp:
+        dataset = os.path.join(tmp, "warm-up.csv")
+        with open(dataset, "w", encoding="utf-8") as f:
+            f.write("a,b,c,label\n" + rows)
+        for family in ("logistic_regression", "random_forest", "linear_svc"):
+            run_dir = os.path.join(tmp, family)
+            os.makedirs(run_dir)
+            config = {"family": family, "hyperparameters": {"n_estimators": 3} if family == "random_forest" else {}, "dataset_path": dataset,
+                      "label_column": "label", "seed": 0, "device": "cpu", "run_dir": run_dir, "test_size": 0.2}
+            with contextlib.redirect_stdout(io.StringIO()):
+                code = train_main(["--config", json.dumps(config), "--summary-out", os.path.join(run_dir, "summary.json")])
+            if code != 0:
+                raise RuntimeError(f"warm-up {family} exited {code}")
 
 
 def path_entries(pythonpath: str, cwd: str) -> list:
@@ -238,9 +265,12 @@ class Worker:
             return
         null_fd = os.open(os.devnull, os.O_RDONLY)
         in_session_r, in_session_w = os.pipe()
+        # Signals wait until the child has its own handlers: the worker's must never run in a run.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         pid = os.fork()
         if pid == 0:
-            self.become_run(req, out_fd, null_fd, in_session_r, in_session_w)  # never returns
+            self.become_run(req, out_fd, null_fd, in_session_r, in_session_w, mask)  # never returns
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(out_fd)
         os.close(null_fd)
         # Reply only once the child leads its own process group, so that the caller can signal the
@@ -271,17 +301,18 @@ class Worker:
             self.protocol.send({"event": "exit", "id": req["id"], "pid": pid, "exit_code": exit_code, "signal": sig})
             log(f"run {req['id']}: pid {pid} ended ({sig or f'exit {exit_code}'})")
 
-    def become_run(self, req: dict, out_fd: int, null_fd: int, in_session_r: int, in_session_w: int) -> None:
+    def become_run(self, req: dict, out_fd: int, null_fd: int, in_session_r: int, in_session_w: int, mask) -> None:
         """In the forked child: isolate, then run the trainer's main as `python -m runforge_trainer`."""
         code = 1
         try:
             os.setsid()
-            os.close(in_session_r)
-            os.close(in_session_w)  # tells the worker the process group exists
             signal.set_wakeup_fd(-1)
             for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
                 signal.signal(signum, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh interpreter
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            os.close(in_session_r)
+            os.close(in_session_w)  # tells the worker the process group exists: it may be signalled now
             self.selector.close()
             # The worker's pipes must not stay open in a run: the daemon would miss the worker's EOF.
             for fd in (self.wake_r, self.wake_w, self.protocol.in_fd, self.protocol.out_fd):
@@ -357,13 +388,18 @@ def main(argv=None) -> int:
         log(str(exc))
         protocol.send({"op": "error", "error": str(exc)})
         return EXIT_IMPORT_FAILED
+    try:
+        warm_up()
+    except Exception as exc:  # only slower runs: not a reason to refuse them
+        log(f"warm-up failed, runs will load lazily: {type(exc).__name__}: {exc}")
     import gc
 
+    gc.collect()
     gc.freeze()  # what is loaded now stays shared with the children instead of being copied by the GC
-    import_ms = round((time.monotonic() - started) * 1000)
+    ready_ms = round((time.monotonic() - started) * 1000)
     worker = Worker(protocol, preloaded)
-    log(f"ready in {import_ms} ms: {', '.join(preloaded)}")
-    protocol.send({"op": "ready", "pid": os.getpid(), "protocol": PROTOCOL, "python": sys.version.split()[0], "preloaded": preloaded, "import_ms": import_ms})
+    log(f"ready in {ready_ms} ms: {', '.join(preloaded)}")
+    protocol.send({"op": "ready", "pid": os.getpid(), "protocol": PROTOCOL, "python": sys.version.split()[0], "preloaded": preloaded, "ready_ms": ready_ms})
     return worker.serve()
 
 
