@@ -273,10 +273,28 @@ def test_a_python_without_the_libraries_says_which_import_failed(tmp_path):
     assert w.close() == 3
 
 
-def test_preloading_torch_never_initialises_cuda(tmp_path):
+def test_preloading_torch_never_initialises_cuda_and_an_mlp_trains_after_the_fork(tmp_path):
     pytest.importorskip("torch")
     w = Worker(tmp_path, ["-m", "runforge_trainer.worker", "--preload-torch"])
     assert "torch" in w.ready()["preloaded"]
     w.send({"op": "ping"})
     assert w.expect(lambda m: m.get("op") == "pong")["cuda_initialized"] is False
+
+    dataset = make_csv(tmp_path / "data.csv")
+    summaries = []
+    for name in ("cold", "warm"):
+        run_dir = tmp_path / name
+        run_dir.mkdir()
+        argv = trainer_argv(run_dir, dataset, family="mlp")
+        config = json.loads(argv[1])
+        config["hyperparameters"] = {"epochs": 3, "hidden_sizes": [8]}
+        argv[1] = json.dumps(config)
+        if name == "cold":
+            cold = subprocess.run([sys.executable, "-m", "runforge_trainer", *argv], cwd=tmp_path, env=run_env(), capture_output=True, timeout=REPLY_TIMEOUT_S)
+            assert cold.returncode == 0, cold.stderr
+        else:
+            w.send(run_request(tmp_path, "mlp", argv, cwd=tmp_path))
+            assert w.exited("mlp")["exit_code"] == 0, (tmp_path / "mlp" / "output.txt").read_text()
+        summaries.append(read_json(run_dir / "summary.json"))
+    assert summaries[0]["metrics"] == summaries[1]["metrics"]
     assert w.close() == 0
