@@ -85,7 +85,7 @@ interface RunRecord {
 }
 
 interface Pending {
-  resolve: (pid: number) => void;
+  resolve: (started: { pid: number; startTime: string | null }) => void;
   reject: (err: Error) => void;
   timer: TimerHandle;
 }
@@ -157,9 +157,9 @@ export class WarmWorker extends TypedEmitter<WarmWorkerEvents> {
       output: spec.outputFile,
       exit_status: spec.exitStatusFile,
     };
-    let pid: number;
+    let started: { pid: number; startTime: string | null };
     try {
-      pid = await new Promise<number>((resolve, reject) => {
+      started = await new Promise((resolve, reject) => {
         const timer = this.clock.setTimeout(() => {
           conn.pending.delete(spec.id);
           reject(new OperationFailedError(`The warm worker did not answer run ${spec.id} within ${this.opts.forkTimeoutMs} ms`));
@@ -174,12 +174,13 @@ export class WarmWorker extends TypedEmitter<WarmWorkerEvents> {
     }
     let settle!: (outcome: ChildOutcome) => void;
     const exited = new Promise<ChildOutcome>((resolve) => (settle = resolve));
-    const record: RunRecord = { id: spec.id, pid, startTime: processStartTime(pid), exitStatusFile: spec.exitStatusFile, settle };
+    const { pid, startTime } = started;
+    const record: RunRecord = { id: spec.id, pid, startTime, exitStatusFile: spec.exitStatusFile, settle };
     conn.runs.set(spec.id, record);
     const early = conn.early.get(spec.id);
     if (early) this.finishRun(conn, record, early);
     else if (conn.isGone) void this.watchOrphan(conn, record);
-    return { pid, pgid: pid, startTime: record.startTime, exited };
+    return { pid, pgid: pid, startTime, exited };
   }
 
   /** Ends the worker's stdin and waits (up to closeTimeoutMs) for it to exit; fork() rejects afterwards.
@@ -246,7 +247,7 @@ export class WarmWorker extends TypedEmitter<WarmWorkerEvents> {
       if (startSettled) return;
       startSettled = true;
       conn.stopReason ??= 'start-failed';
-      readyReject(new OperationFailedError(`The warm worker (${python}) could not start: ${reason}`));
+      readyReject(new OperationFailedError(`The warm worker (${python}) could not start: ${reason.replace(/\s*\n\s*/g, ' ')}`));
     };
     const startTimer = this.clock.setTimeout(() => {
       fail(`no "ready" within ${this.opts.startTimeoutMs} ms; see ${logFile}`);
@@ -310,7 +311,8 @@ export class WarmWorker extends TypedEmitter<WarmWorkerEvents> {
       }
       conn.pending.delete(message.id);
       this.clock.clearTimeout(pending.timer);
-      pending.resolve(message.pid);
+      // Read at once: the run may end within milliseconds, and its pid be reused later.
+      pending.resolve({ pid: message.pid, startTime: processStartTime(message.pid) });
     } else if (message.kind === 'refused') {
       const pending = typeof message.id === 'string' ? conn.pending.get(message.id) : undefined;
       if (!pending || typeof message.id !== 'string') return;
