@@ -108,10 +108,15 @@ def train(config: dict) -> dict:
 
 
 def main(argv=None) -> int:
+    """Trains as `python -m runforge_trainer <argv>` would and returns the exit code instead of exiting
+    (the warm worker calls it in a forked child). argv defaults to sys.argv[1:]."""
     parser = argparse.ArgumentParser(prog="runforge_trainer")
     parser.add_argument("--config", required=True, help="JSON config from runforge")
     parser.add_argument("--summary-out", required=True, help="where to write the summary JSON")
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage error (2, message on stderr) or --help (0)
+        return exc.code if isinstance(exc.code, int) else 1
     try:
         summary = train(json.loads(args.config))
         write_summary(args.summary_out, summary)
