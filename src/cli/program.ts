@@ -88,6 +88,7 @@ export function buildProgram(run: Run): Command {
     .option('--poll-interval <s>', 'safety-net queue poll besides file watching, seconds', '10')
     .option('--orphan-policy <policy>', 'jobs a dead daemon left running: requeue (new attempt) or fail', 'requeue')
     .option('--max-attempts <n>', 'attempts of a run at most when re-queued', '3')
+    .option('--no-warm-trainer', 'start every built-in trainer run as a fresh Python (no warm worker that forks per run)')
     .action((opts) => run(import('./commands/daemon.js').then((m) => m.daemonCommand(opts))));
 
   program

@@ -23,10 +23,11 @@ import { primaryMetricOf, type PrimaryMetric } from '../queue/primary-metric.js'
 import { jobStateOfResult, type OrphanPolicy, resolveOrphan, resultBelongsTo } from '../queue/recovery.js';
 import { schedule, usesGpuSlot } from '../queue/scheduler.js';
 import { ENV_GPU_ID, ENV_GPU_PRESENT, ENV_GPU_REASON } from '../run/device.js';
-import { concludeRun, type LaunchRecord, prepareRun, type PreparedRun, readLaunchRecord, type StopVerdict, writeLaunchRecord } from '../run/execute.js';
+import { concludeRun, type LaunchRecord, type LaunchSpec, prepareRun, type PreparedRun, readLaunchRecord, type StopVerdict, writeLaunchRecord } from '../run/execute.js';
 import { OutputTail, outputFile } from '../run/output-tail.js';
 import { findTrainerPython } from '../run/python.js';
 import { RunLog } from '../run/run-log.js';
+import { WarmWorker } from '../run/warm-worker.js';
 import {
   cleanLeftoverTempFiles,
   readDaemonLockPid,
@@ -77,6 +78,12 @@ export interface DaemonOptions {
   orphanPolicy: OrphanPolicy;
   /** Attempts of a run at most, when jobs are re-queued after a crash or shutdown. Default 3. */
   maxAttempts: number;
+  /**
+   * Start built-in trainer runs through a warm Python worker that forks one child per run (no
+   * interpreter start and imports per run); runs start cold while it warms up or when it cannot
+   * start. Default true.
+   */
+  warmTrainer: boolean;
   /** Environment for job processes. */
   env: NodeJS.ProcessEnv;
   /** GPU detection; called once at start. */
@@ -141,6 +148,8 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   /** Jobs that ended, recorded by the next pass (with the starts it makes). */
   private readonly ended: EndedJob[] = [];
   private readonly pythons = new Map<boolean, { at: number; python: Promise<string> }>();
+  private worker: WarmWorker | undefined;
+  private lastWorkerError: string | undefined;
   private gpus: GpuDevice[] = [];
   private startedAtMs = 0;
   private passRunning = false;
@@ -465,9 +474,10 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     rmSync(exitFileOf(dir), { force: true });
     await writeLaunchRecord(dir, record);
     const tail = OutputTail.start(dir, log, this.clock);
-    let proc: DetachedProcess;
+    let proc: DetachedProcess | undefined;
+    if (record.mode === 'trainer' && spec.trainerArgs) proc = await this.forkWarm(job, spec.program, spec, dir);
     try {
-      proc = spawnWithExitFile(spec.program, spec.args, { cwd: spec.cwd, env: spec.env, outputFile: outputFile(dir), exitFile: exitFileOf(dir) });
+      proc ??= spawnWithExitFile(spec.program, spec.args, { cwd: spec.cwd, env: spec.env, outputFile: outputFile(dir), exitFile: exitFileOf(dir) });
     } catch (err) {
       tail.close();
       return cannotStart((err as Error).message);
@@ -487,8 +497,42 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       process_start_time: proc.startTime,
       gpu_device: gpuDevice,
     });
-    const exited = proc.exited.then((e): RecordedExit => (e.signal || e.exitCode === null ? e : fromShellStatus(e.exitCode)));
+    // The sh wrapper reports a signal as 128+N; the warm worker reports it as it is.
+    const viaShell = !(proc as { warm?: boolean }).warm;
+    const exited = proc.exited.then((e): RecordedExit => (!viaShell || e.signal || e.exitCode === null ? e : fromShellStatus(e.exitCode)));
     return this.track(job, { adopted: false, usesGpu, exited, run: { record, log, tail } });
+  }
+
+  /**
+   * Starts a trainer run as a fork of the warm worker, when the worker runs this Python and is ready;
+   * otherwise undefined (the run starts cold) and the worker is warmed up for the next runs.
+   */
+  private async forkWarm(job: Job, python: string, spec: LaunchSpec, dir: string): Promise<(DetachedProcess & { warm: true }) | undefined> {
+    if (!this.options.warmTrainer) return undefined;
+    const base = await this.trainerPython(false).catch(() => undefined);
+    if (python !== base) return undefined; // an mlp run needing another Python (with torch) than the worker's
+    this.worker ??= new WarmWorker({ python, logFile: path.join(this.ws.queueDir, 'worker.log'), env: this.options.env, clock: this.clock });
+    // Waiting for the worker's first start would hold the state lock for a second: start it, run cold now.
+    if (!this.worker.isReady) {
+      this.worker.warmUp();
+      return undefined;
+    }
+    try {
+      const run = await this.worker.fork({
+        id: job.job_id,
+        argv: spec.trainerArgs!,
+        env: spec.env,
+        cwd: spec.cwd,
+        outputFile: outputFile(dir),
+        exitStatusFile: exitFileOf(dir),
+      });
+      return { pid: run.pid, pgid: run.pgid, startTime: run.startTime, exited: run.exited, warm: true };
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message !== this.lastWorkerError) this.log.warn({ err: message }, 'warm worker unavailable; starting runs cold');
+      this.lastWorkerError = message;
+      return undefined;
+    }
   }
 
   /** Supervises a running job: timeout, and concluding it when it ends. */
@@ -709,6 +753,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     for (const a of this.active.values()) void this.stopJob(a, 'shutdown');
     await all();
     while (this.passRunning) await sleep(this.clock, 10);
+    await this.worker?.close().catch(() => undefined);
     this.state = 'stopped';
     if (this.heartbeatTimer) this.clock.clearTimeout(this.heartbeatTimer);
     await this.heartbeat();

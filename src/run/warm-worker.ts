@@ -135,6 +135,23 @@ export class WarmWorker extends TypedEmitter<WarmWorkerEvents> {
     return this.conn && !this.conn.isGone ? (this.conn.pid ?? undefined) : undefined;
   }
 
+  /** True when a fork now would be served at once (the worker has imported its libraries). */
+  get isReady(): boolean {
+    return !!this.conn && this.conn.isReady && !this.conn.isGone && !this.conn.stopReason;
+  }
+
+  /**
+   * Starts the worker in the background if it is not running (runs are about to come), without
+   * waiting for it; a failure is kept for `fork` to report. The idle shutdown applies as usual.
+   */
+  warmUp(): void {
+    if (this.closed || this.conn || (this.failure && this.clock.now() < this.failure.until)) return;
+    void this.connect().then(
+      (conn) => this.armIdle(conn),
+      () => undefined,
+    );
+  }
+
   /**
    * Starts one run in a forked child of the worker (starting the worker first if needed). Rejects
    * with a one-line Error when the worker cannot start or refuses the run: start the run cold then.

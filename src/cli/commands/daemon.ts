@@ -22,6 +22,7 @@ interface DaemonFlags {
   pollInterval: string;
   orphanPolicy: string;
   maxAttempts: string;
+  warmTrainer: boolean;
 }
 
 export async function daemonCommand(opts: DaemonFlags): Promise<number> {
@@ -40,6 +41,7 @@ export async function daemonCommand(opts: DaemonFlags): Promise<number> {
     pollMs: parseSecondsFlag('--poll-interval', opts.pollInterval, 0.05),
     orphanPolicy: opts.orphanPolicy as 'requeue' | 'fail',
     maxAttempts: parseIntFlag('--max-attempts', opts.maxAttempts, 1),
+    warmTrainer: opts.warmTrainer,
   };
   const ws = resolveWorkspace(opts.workspace);
   mkdirSync(ws.queueDir, { recursive: true });
