@@ -31,7 +31,7 @@ describe('daemon executes the queue', () => {
     }
     // The original's [DAEMON] lines come with the tokens.
     const lines = d.output().split('\n');
-    expect(lines.slice(0, 5)).toEqual(['[DAEMON] runforge daemon v0.5.0', `[DAEMON] Workspace: ${ws}`, '[DAEMON] Max parallel: 2', '[DAEMON] GPU slots: 1', `[DAEMON] PID: ${d.pid}`]);
+    expect(lines.slice(0, 5)).toEqual(['[DAEMON] runforge daemon v0.6.0', `[DAEMON] Workspace: ${ws}`, '[DAEMON] Max parallel: 2', '[DAEMON] GPU slots: 1', `[DAEMON] PID: ${d.pid}`]);
     expect(lines).toContain(`[DAEMON] Job ${jobs[0].job_id} (${jobs[0].run_id}) succeeded`);
     d.kill('SIGTERM');
     expect(await d.exited).toBe(0);

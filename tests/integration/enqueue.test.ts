@@ -25,7 +25,7 @@ describe('enqueue-sweep', () => {
     const gid = token![1]!;
     // The original's lines, in its order.
     expect(r.lines).toEqual([
-      'runforge enqueue-sweep v0.5.0',
+      'runforge enqueue-sweep v0.6.0',
       `Plan: ${path.join(ws, 'plan.json')}`,
       `Workspace: ${ws}`,
       'Group: lr sweep',
@@ -45,7 +45,7 @@ describe('enqueue-sweep', () => {
       expect(j.job_id).toMatch(/^job_\d{8}_\d{6}_[0-9a-f]{12}$/);
       const request = readJson(path.join(ws, '.ml', 'runs', j.run_id, 'request.json'));
       expect(request.sweep_group_id).toBe(gid);
-      expect(request.created_by).toBe('runforge@0.5.0');
+      expect(request.created_by).toBe('runforge@0.6.0');
       expect(request.device.type).toBe(j.requires_gpu ? 'gpu' : 'cpu');
     }
     expect(new Set(queue.jobs.map((j: any) => j.job_id)).size).toBe(4);
