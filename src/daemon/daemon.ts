@@ -122,6 +122,9 @@ interface EndedJob {
   metric: PrimaryMetric | null;
 }
 
+/** A run forked by the warm worker: its exit is reported as it is (not through a shell's 128+N). */
+type WarmProcess = DetachedProcess & { warm: true };
+
 /** The exit status file a job's process leaves in its run folder. */
 const exitFileOf = (dir: string): string => path.join(dir, '.exit_status');
 /** How long the daemon trusts its answer to "which Python can train", ms. */
@@ -367,6 +370,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
           gpuJobsNeedSlot: this.gpus.length > 0,
           gpuCapacity: deviceCapacity(this.gpus, load),
         });
+        const launches: Promise<void>[] = [];
         for (const { job, usesGpu } of decision.starts) {
           const dir = runDir(this.ws, job.run_id);
           if (!existsSync(dir) || !existsSync(requestFile(this.ws, job.run_id))) {
@@ -379,10 +383,15 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
           }
           const device = usesGpu ? pickDevice(this.gpus, load) : undefined;
           if (device) (load.reservations as Map<number, number>).set(device.index, (load.reservations.get(device.index) ?? 0) + 1);
-          const a = await this.launch(tx, job, usesGpu, device?.index ?? null);
-          if (a) started.push({ job, active: a });
-          else finished.push(job);
+          // Started side by side: a start waits on its helper's answer, not on the other starts.
+          launches.push(
+            this.launch(tx, job, usesGpu, device?.index ?? null).then((a) => {
+              if (a) started.push({ job, active: a });
+              else finished.push(job);
+            }),
+          );
         }
+        await Promise.all(launches);
         if (decision.starts.length > 0) tx.queue.last_served_group = decision.lastServedGroup;
       });
     } catch (err) {
@@ -472,7 +481,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       endAt(await concludeRun({ runDir: dir, clock: this.clock, log, record, exit: { exitCode: null, signal: null, cancelled: false, spawnError: why } }));
     if (!findProgram(spec.program, spec.cwd, spec.env.PATH)) return cannotStart('not found, or not executable (searched PATH)');
     rmSync(exitFileOf(dir), { force: true });
-    await writeLaunchRecord(dir, record);
+    writeLaunchRecord(dir, record);
     const tail = OutputTail.start(dir, log, this.clock);
     let proc: DetachedProcess | undefined;
     if (record.mode === 'trainer' && spec.trainerArgs) proc = await this.forkWarm(job, spec.program, spec, dir);
@@ -498,7 +507,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       gpu_device: gpuDevice,
     });
     // The sh wrapper reports a signal as 128+N; the warm worker reports it as it is.
-    const viaShell = !(proc as { warm?: boolean }).warm;
+    const viaShell = !('warm' in proc);
     const exited = proc.exited.then((e): RecordedExit => (!viaShell || e.signal || e.exitCode === null ? e : fromShellStatus(e.exitCode)));
     return this.track(job, { adopted: false, usesGpu, exited, run: { record, log, tail } });
   }
@@ -507,25 +516,22 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
    * Starts a trainer run as a fork of the warm worker, when the worker runs this Python and is ready;
    * otherwise undefined (the run starts cold) and the worker is warmed up for the next runs.
    */
-  private async forkWarm(job: Job, python: string, spec: LaunchSpec, dir: string): Promise<(DetachedProcess & { warm: true }) | undefined> {
+  private async forkWarm(job: Job, python: string, spec: LaunchSpec, dir: string): Promise<WarmProcess | undefined> {
     if (!this.options.warmTrainer) return undefined;
     const base = await this.trainerPython(false).catch(() => undefined);
     if (python !== base) return undefined; // an mlp run needing another Python (with torch) than the worker's
     this.worker ??= new WarmWorker({ python, logFile: path.join(this.ws.queueDir, 'worker.log'), env: this.options.env, clock: this.clock });
+    return this.forkFrom(this.worker, job, spec.trainerArgs!, spec, dir);
+  }
+
+  private async forkFrom(worker: WarmWorker, job: Job, argv: string[], spec: LaunchSpec, dir: string): Promise<WarmProcess | undefined> {
     // Waiting for the worker's first start would hold the state lock for a second: start it, run cold now.
-    if (!this.worker.isReady) {
-      this.worker.warmUp();
+    if (!worker.isReady) {
+      worker.warmUp();
       return undefined;
     }
     try {
-      const run = await this.worker.fork({
-        id: job.job_id,
-        argv: spec.trainerArgs!,
-        env: spec.env,
-        cwd: spec.cwd,
-        outputFile: outputFile(dir),
-        exitStatusFile: exitFileOf(dir),
-      });
+      const run = await worker.fork({ id: job.job_id, argv, env: spec.env, cwd: spec.cwd, outputFile: outputFile(dir), exitStatusFile: exitFileOf(dir) });
       return { pid: run.pid, pgid: run.pgid, startTime: run.startTime, exited: run.exited, warm: true };
     } catch (err) {
       const message = (err as Error).message;

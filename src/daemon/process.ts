@@ -6,7 +6,7 @@
 import { accessSync, closeSync, constants as fsConstants, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import type { Clock } from '../infra/clock.js';
 
 export interface ChildOutcome {
@@ -31,41 +31,24 @@ export interface SpawnOptions {
   outputFile: string;
 }
 
-/** Starts `file args` detached, in a new process group, output appended to a file (not a pipe). */
+/**
+ * Starts `file args` detached, in a new process group, output appended to a file (not a pipe).
+ * node:child_process rather than execa here: nothing of execa's is needed (no pipes, no promise of
+ * output) and this runs once per job, where every tenth of a millisecond counts (docs/PERFORMANCE.md).
+ */
 export function spawnDetached(file: string, args: readonly string[], options: SpawnOptions): DetachedProcess {
   const fd = openSync(options.outputFile, 'a');
   try {
-    const child = execa(file, args, {
-      cwd: options.cwd,
-      env: options.env,
-      extendEnv: false,
-      detached: true,
-      cleanup: false,
-      reject: false,
-      buffer: false,
-      // A file descriptor, not a pipe: the job keeps writing its output if the daemon dies.
-      // (execa's types only accept literal descriptor numbers, hence the cast.)
-      stdio: ['ignore', fd as 3, fd as 3],
+    // A file descriptor, not a pipe: the job keeps writing its output if the daemon dies.
+    const child = spawn(file, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', fd, fd] });
+    const exited = new Promise<ChildOutcome>((resolve) => {
+      child.once('error', () => resolve({ exitCode: null, signal: null }));
+      child.once('exit', (code, signal) => resolve({ exitCode: code, signal }));
     });
     const pid = child.pid;
-    if (pid === undefined) {
-      // Spawning failed (e.g. ENOENT); execa reports it through the promise.
-      return {
-        pid: 0,
-        pgid: 0,
-        startTime: null,
-        exited: child.then((r) => ({ exitCode: r.exitCode ?? null, signal: r.signal ?? null })),
-      };
-    }
-    return {
-      pid,
-      pgid: pid,
-      startTime: processStartTime(pid),
-      exited: child.then(
-        (r) => ({ exitCode: r.exitCode ?? null, signal: r.signal ?? null }),
-        () => ({ exitCode: null, signal: null }),
-      ),
-    };
+    // Spawning failed (e.g. ENOENT): reported through 'error'.
+    if (pid === undefined) return { pid: 0, pgid: 0, startTime: null, exited };
+    return { pid, pgid: pid, startTime: processStartTime(pid), exited };
   } finally {
     closeSync(fd);
   }

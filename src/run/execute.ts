@@ -9,8 +9,8 @@
  * kept in `<run>/.launch.json`, so a later daemon can conclude a run the previous one started.
  * Whatever happens (bad request, missing dataset, crash, cancel), the run ends with a result.json.
  */
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { createReadStream, existsSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parseDocument } from '../contracts/document.js';
@@ -21,7 +21,7 @@ import type { Clock } from '../infra/clock.js';
 import { MissingFilesError } from '../infra/errors.js';
 import { formatUtcSeconds } from '../infra/time.js';
 import { primaryMetricOf } from '../queue/primary-metric.js';
-import { readTextIfExists, writeJsonAtomic } from '../workspace/json-file.js';
+import { isNotFound, readTextIfExists, writeJsonAtomic } from '../workspace/json-file.js';
 import { displayPath, type WorkspacePaths } from '../workspace/paths.js';
 import { type DeviceDecision, decideDevice, deviceEnv, ENV_GPU_ID, ENV_GPU_PRESENT } from './device.js';
 import { detectWithNvidiaSmi, pickDevice } from '../gpu/devices.js';
@@ -122,10 +122,20 @@ export async function readLaunchRecord(runDir: string): Promise<LaunchRecord | u
 }
 
 /** Writes the launch record: temp file and rename (atomic against a crash of the daemon; no fsync needed). */
-export async function writeLaunchRecord(runDir: string, record: LaunchRecord): Promise<void> {
+export function writeLaunchRecord(runDir: string, record: LaunchRecord): void {
   const file = launchRecordFile(runDir);
-  await writeFile(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
-  await rename(`${file}.tmp`, file);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
+}
+
+/** A small file's text, or undefined when it does not exist. */
+function readSmallFile(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
 }
 
 function errorResult(message: string, type: string): Pick<RunResult, 'error'> {
@@ -244,13 +254,15 @@ async function finish(ctx: RunContext, status: ResultStatus, extra: Partial<RunR
 /**
  * Starts a run: checks its request, decides the device, writes the first log lines and says which
  * process to start — or, when nothing is to be started (a bad request, a dry run), ends it with its
- * result.json. Throws only when there is no run folder to write a result into.
+ * result.json. Throws only when there is no run folder to write a result into. Its file operations
+ * are on a few small files and synchronous: the daemon runs this for every job it starts, and a
+ * round trip through the thread pool costs more than the operation.
  */
 export async function prepareRun(opts: PrepareOptions): Promise<PreparedRun> {
   const { ws, runDir } = opts;
   if (!existsSync(runDir)) throw new MissingFilesError(`Run directory not found: ${displayPath(ws, runDir)}`);
   // A result.json left by an earlier attempt must not be mistaken for this attempt's.
-  await rm(path.join(runDir, 'result.json'), { force: true });
+  rmSync(path.join(runDir, 'result.json'), { force: true });
   const ctx: RunContext = {
     runDir,
     clock: opts.clock,
@@ -264,7 +276,7 @@ export async function prepareRun(opts: PrepareOptions): Promise<PreparedRun> {
   log.info(`Run ${path.basename(runDir)}${opts.jobId ? ` (job ${opts.jobId})` : ''}${opts.dryRun ? ' (dry run)' : ''}`);
 
   const requestPath = path.join(runDir, 'request.json');
-  const text = await readTextIfExists(requestPath);
+  const text = readSmallFile(requestPath);
   if (text === undefined) {
     return { outcome: await finish(ctx, 'failed', errorResult(`Request not found: ${displayPath(ws, requestPath)}`, 'MissingFiles')) };
   }
@@ -291,7 +303,7 @@ export async function prepareRun(opts: PrepareOptions): Promise<PreparedRun> {
   if (opts.dryRun) return { outcome: await dryRun(ctx, opts, request, config) };
   if (request.command) {
     const [program, ...args] = request.command;
-    await mkdir(path.join(runDir, 'artifacts'), { recursive: true });
+    mkdirSync(path.join(runDir, 'artifacts'), { recursive: true });
     log.info(`Command: ${JSON.stringify(request.command)}`);
     return { record: record('command', program!), spec: { program: program!, args, env, cwd: ws.root }, log };
   }
@@ -303,7 +315,7 @@ export async function prepareRun(opts: PrepareOptions): Promise<PreparedRun> {
   } catch (err) {
     return { outcome: await finish(ctx, 'failed', { ...errorResult((err as Error).message, 'PythonNotFound'), effective_config: config }) };
   }
-  await rm(summaryFileOf(runDir), { force: true });
+  rmSync(summaryFileOf(runDir), { force: true });
   const model = config.model as { hyperparameters: Record<string, unknown> };
   if (family !== 'mlp' && device.type === 'gpu') log.info('scikit-learn trains on the CPU; the assigned GPU stays reserved for this run');
   const trainerConfig = {

@@ -5,9 +5,8 @@
 import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DaemonStatus } from '../contracts/daemon.js';
-import { readTextIfExists, writeJsonAtomic } from './json-file.js';
+import { readTextIfExists, writeJsonAtomic, writeTextAtomic } from './json-file.js';
 import type { WorkspacePaths } from './paths.js';
-import writeFileAtomic from 'write-file-atomic';
 
 /** The PID in daemon.lock, or undefined when there is no lock (or it holds no PID). */
 export async function readDaemonLockPid(ws: WorkspacePaths): Promise<number | undefined> {
@@ -18,7 +17,7 @@ export async function readDaemonLockPid(ws: WorkspacePaths): Promise<number | un
 }
 
 export async function writeDaemonLock(ws: WorkspacePaths, pid: number): Promise<void> {
-  await writeFileAtomic(ws.daemonLock, `${pid}\n`, { fsync: true });
+  await writeTextAtomic(ws.daemonLock, `${pid}\n`);
 }
 
 /** Removes daemon.lock if it still holds `pid`. */
@@ -40,7 +39,7 @@ export async function readTail(file: string, bytes = 2000): Promise<string> {
   }
 }
 
-/** write-file-atomic's temp files: `<name>.json.<number>`. */
+/** Temp files of atomic writes (writeTextAtomic): `<name>.json.<digits>`. */
 const TEMP_FILE = /\.json\.\d+$|\.lock\.\d+$/;
 
 /**

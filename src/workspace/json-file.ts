@@ -2,7 +2,7 @@
  * Reading and writing JSON state files. Reads validate against a contract and fail with an error that
  * names the file; writes are atomic (temp file in the same folder, fsync, rename over).
  */
-import { readFile } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
 import type { DocumentKind } from '../contracts/constants.js';
 import { parseDocument } from '../contracts/document.js';
 import type { DocumentOf } from '../contracts/index.js';
@@ -48,16 +48,60 @@ export async function writeJsonAtomic(file: string, doc: unknown): Promise<void>
   await writeTextAtomic(file, serialize(doc));
 }
 
-/** Writes already serialised text atomically (see `writeJsonAtomic`). */
-export async function writeTextAtomic(file: string, text: string): Promise<void> {
+let tempCounter = 0;
+
+/** A file written to its temp name and fsynced, waiting to be renamed over its target. */
+export interface StagedWrite {
+  /** Renames the temp file over the target: from now on readers see the new text. */
+  commit(): Promise<void>;
+  /** Removes the temp file (the update is given up). */
+  abort(): Promise<void>;
+}
+
+const nameTheFile = (err: unknown, file: string): unknown => {
+  // A failed write() carries no path (or the temp file's); say which file could not be written.
+  if (err && typeof err === 'object') (err as NodeJS.ErrnoException).path = file;
+  return err;
+};
+
+/**
+ * The first half of an atomic write: the text in a temp file beside the target (`<name>.<digits>`,
+ * which the daemon clears away after a crash), written and fsynced. Several files of one update are
+ * staged at once (their fsyncs overlap) and then committed in the order readers must see them.
+ */
+export async function stageAtomicWrite(file: string, text: string): Promise<StagedWrite> {
+  const temp = `${file}.${process.pid}${String(tempCounter++).padStart(6, '0')}`;
+  let handle: FileHandle | undefined;
   try {
-    // Loaded on first write: commands that only read files do not pay for it.
-    const { default: writeFileAtomic } = await import('write-file-atomic');
-    await writeFileAtomic(file, text, { fsync: true });
+    handle = await open(temp, 'wx');
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
   } catch (err) {
-    // A failed write() carries no path; say which file could not be written.
-    const e = err as NodeJS.ErrnoException;
-    if (e && typeof e === 'object' && !e.path) e.path = file;
-    throw err;
+    await handle?.close().catch(() => undefined);
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw nameTheFile(err, file);
   }
+  return {
+    commit: async () => {
+      try {
+        await rename(temp, file);
+      } catch (err) {
+        await rm(temp, { force: true }).catch(() => undefined);
+        throw nameTheFile(err, file);
+      }
+    },
+    abort: () => rm(temp, { force: true }).catch(() => undefined),
+  };
+}
+
+/**
+ * Writes already serialised text atomically: staged (temp file, fsync) and renamed over the target,
+ * so a reader sees the old file or the new one, and a crash leaves one or the other. (write-file-atomic
+ * does the same with realpath, chown and exit-handler bookkeeping around it: 1.6 ms a write against
+ * 0.7 here, and the daemon writes two files for every job it starts or ends.)
+ */
+export async function writeTextAtomic(file: string, text: string): Promise<void> {
+  await (await stageAtomicWrite(file, text)).commit();
 }

@@ -20,6 +20,7 @@ import { emptyQueue } from '../contracts/empty-queue.js';
 import type { Job, Queue } from '../contracts/queue.js';
 import type { RunRequest } from '../contracts/request.js';
 import type { RunResult } from '../contracts/result.js';
+import type { DocumentOf } from '../contracts/index.js';
 import type { Clock } from '../infra/clock.js';
 import { randomHex } from '../infra/random.js';
 import { CorruptFileError } from '../infra/errors.js';
@@ -30,7 +31,7 @@ import { formatJobId, uniqueId } from '../queue/ids.js';
 import type { PrimaryMetric } from '../queue/primary-metric.js';
 import { CREATED_BY } from '../version.js';
 import { appendHistory, findArchivedJobs, readHistory } from './history-file.js';
-import { readDocument, readTextIfExists, serialize, writeJsonAtomic, writeTextAtomic } from './json-file.js';
+import { readDocument, readTextIfExists, serialize, type StagedWrite, stageAtomicWrite, writeJsonAtomic } from './json-file.js';
 import { withStateLock } from './lock.js';
 import {
   displayPath,
@@ -153,20 +154,24 @@ export interface StateTx {
 const jobFingerprint = (j: Job): string => `${j.state}|${j.cancel_requested ? 1 : 0}|${j.attempt}`;
 
 /**
- * The text of queue.json as this process last wrote (or validated) it. When queue.json still holds
- * exactly these bytes, an update parses them without validating them again: they are the
- * serialisation of a queue this process had in memory. A string, so nothing can change it afterwards.
+ * What this process last wrote with `updateState`, by file: the text and the object it is the
+ * serialisation of. While a file still holds exactly that text (compared byte for byte: another
+ * process's write, however small, misses), the next update takes the object as it is, without
+ * parsing or validating the file again — for the daemon, which updates the state at every job start
+ * and end, that is most of an update's cost on a big sweep. An update that fails forgets everything,
+ * since its objects may have been changed half-way.
  */
-let lastQueueText: { file: string; text: string } | undefined;
+const lastWritten = new Map<string, { text: string; doc: unknown }>();
 
-/** Reads queue.json under the lock; `text` is what is on disk (no file yet: an empty queue's text). */
-async function readQueueForUpdate(ws: WorkspacePaths): Promise<{ queue: Queue; text: string }> {
-  const text = await readTextIfExists(ws.queueFile);
-  if (text === undefined) return { queue: emptyQueue(), text: serialize(emptyQueue()) };
-  if (lastQueueText?.file === ws.queueFile && lastQueueText.text === text) return { queue: JSON.parse(text) as Queue, text };
-  const parsed = await parseDocument('queue', text);
-  if (!parsed.ok) throw new CorruptFileError(displayPath(ws, ws.queueFile), parsed.problems.join('; '));
-  return { queue: parsed.value, text };
+/** Reads a state file under the lock: its text (undefined: no file) and the validated document. */
+async function readForUpdate<K extends 'queue' | 'group'>(ws: WorkspacePaths, kind: K, file: string): Promise<{ text: string | undefined; doc: DocumentOf<K> | undefined }> {
+  const text = await readTextIfExists(file);
+  if (text === undefined) return { text, doc: undefined };
+  const known = lastWritten.get(file);
+  if (known?.text === text) return { text, doc: known.doc as DocumentOf<K> };
+  const parsed = await parseDocument(kind, text);
+  if (!parsed.ok) throw new CorruptFileError(displayPath(ws, file), parsed.problems.join('; '));
+  return { text, doc: parsed.value };
 }
 
 /**
@@ -175,76 +180,96 @@ async function readQueueForUpdate(ws: WorkspacePaths): Promise<{ queue: Queue; t
  */
 export async function updateState<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateTx) => T | Promise<T>): Promise<T> {
   return withStateLock(ws, async (assertHeld) => {
-    const { queue, text: beforeText } = await readQueueForUpdate(ws);
-    const before = new Map(queue.jobs.map((j) => [j.job_id, jobFingerprint(j)]));
-    const takenIds = new Set(before.keys());
-    const nowMs = clock.now();
-    const groups = new Map<string, Group | undefined>();
-    const touched = new Set<string>();
-    const metrics = new Map<string, PrimaryMetric | null>();
-
-    const tx: StateTx = {
-      queue,
-      now: formatTimestamp(nowMs),
-      nowMs,
-      newJobId: () => uniqueId(() => formatJobId(clock.now(), randomHex()), takenIds),
-      getGroup: async (groupId) => {
-        if (!groups.has(groupId)) groups.set(groupId, await readGroup(ws, groupId));
-        return groups.get(groupId);
-      },
-      putGroup: (group) => {
-        groups.set(group.group_id, group);
-        touched.add(group.group_id);
-      },
-      touchGroup: (groupId) => touched.add(groupId),
-      recordMetric: (runId, metric) => metrics.set(runId, metric),
-      findArchivedJobs: async (runIds) => mergeArchived(queue.jobs, await findArchivedJobs(ws, 'run_id', runIds)),
-      findArchivedJob: async (jobId) => mergeArchived(queue.jobs, await findArchivedJobs(ws, 'job_id', new Set([jobId]))).at(-1),
-    };
-    const result = await fn(tx);
-
-    for (const job of queue.jobs) {
-      if (job.group_id && before.get(job.job_id) !== jobFingerprint(job)) touched.add(job.group_id);
+    try {
+      return await updateLocked(ws, clock, fn, assertHeld);
+    } catch (err) {
+      lastWritten.clear();
+      throw err;
     }
-    const toWrite: Group[] = [];
-    for (const groupId of touched) {
-      const group =
-        (await tx.getGroup(groupId)) ??
-        newGroupRecord({
-          groupId,
-          name: groupId,
-          notes: null,
-          createdAt: tx.now,
-          createdBy: CREATED_BY,
-          maxParallel: queue.max_parallel,
-          planRef: null,
-          runs: [],
-        });
-      // Synced with every job, including those archived below: a run entry follows its newest job.
-      syncGroupWithQueue(group, queue.jobs, {
-        now: tx.now,
-        metrics,
-        resultRef: (runId) => toWorkspaceRef(ws, resultFile(ws, runId)),
-      });
-      toWrite.push(group);
-    }
-    const { keep, archive } = selectArchivable(queue.jobs);
-    if (archive.length > 0) {
-      queue.jobs = keep;
-      queue.archived = addArchivedCounts(queue.archived, archive);
-    }
-    const afterText = serialize(queue);
-
-    assertHeld();
-    // History first: a job leaves queue.json only once it is safely in history.jsonl.
-    await appendHistory(ws, archive);
-    // Groups before the queue: whoever sees a job's new state in queue.json finds its group already updated.
-    for (const group of toWrite) {
-      await mkdir(groupDir(ws, group.group_id), { recursive: true });
-      await writeJsonAtomic(groupFile(ws, group.group_id), group);
-    }
-    if (afterText !== beforeText) await writeTextAtomic(ws.queueFile, afterText);
-    lastQueueText = { file: ws.queueFile, text: afterText };
-    return result;
   });
+}
+
+async function updateLocked<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateTx) => T | Promise<T>, assertHeld: () => void): Promise<T> {
+  const read = await readForUpdate(ws, 'queue', ws.queueFile);
+  const queue = read.doc ?? emptyQueue();
+  const beforeText = read.text ?? serialize(queue);
+  const before = new Map(queue.jobs.map((j) => [j.job_id, jobFingerprint(j)]));
+  const takenIds = new Set(before.keys());
+  const nowMs = clock.now();
+  const groups = new Map<string, Group | undefined>();
+  const touched = new Set<string>();
+  const metrics = new Map<string, PrimaryMetric | null>();
+
+  const tx: StateTx = {
+    queue,
+    now: formatTimestamp(nowMs),
+    nowMs,
+    newJobId: () => uniqueId(() => formatJobId(clock.now(), randomHex()), takenIds),
+    getGroup: async (groupId) => {
+      if (!groups.has(groupId)) groups.set(groupId, (await readForUpdate(ws, 'group', groupFile(ws, groupId))).doc);
+      return groups.get(groupId);
+    },
+    putGroup: (group) => {
+      groups.set(group.group_id, group);
+      touched.add(group.group_id);
+    },
+    touchGroup: (groupId) => touched.add(groupId),
+    recordMetric: (runId, metric) => metrics.set(runId, metric),
+    findArchivedJobs: async (runIds) => mergeArchived(queue.jobs, await findArchivedJobs(ws, 'run_id', runIds)),
+    findArchivedJob: async (jobId) => mergeArchived(queue.jobs, await findArchivedJobs(ws, 'job_id', new Set([jobId]))).at(-1),
+  };
+  const result = await fn(tx);
+
+  for (const job of queue.jobs) {
+    if (job.group_id && before.get(job.job_id) !== jobFingerprint(job)) touched.add(job.group_id);
+  }
+  const toWrite: Group[] = [];
+  for (const groupId of touched) {
+    const group =
+      (await tx.getGroup(groupId)) ??
+      newGroupRecord({
+        groupId,
+        name: groupId,
+        notes: null,
+        createdAt: tx.now,
+        createdBy: CREATED_BY,
+        maxParallel: queue.max_parallel,
+        planRef: null,
+        runs: [],
+      });
+    // Synced with every job, including those archived below: a run entry follows its newest job.
+    syncGroupWithQueue(group, queue.jobs, {
+      now: tx.now,
+      metrics,
+      resultRef: (runId) => toWorkspaceRef(ws, resultFile(ws, runId)),
+    });
+    toWrite.push(group);
+  }
+  const { keep, archive } = selectArchivable(queue.jobs);
+  if (archive.length > 0) {
+    queue.jobs = keep;
+    queue.archived = addArchivedCounts(queue.archived, archive);
+  }
+  const afterText = serialize(queue);
+
+  assertHeld();
+  // History first: a job leaves queue.json only once it is safely in history.jsonl.
+  await appendHistory(ws, archive);
+  // Every file written and fsynced at once, then renamed in order — groups before the queue: whoever
+  // sees a job's new state in queue.json finds its group already updated.
+  const files = toWrite.map((group) => ({ file: groupFile(ws, group.group_id), doc: group as unknown, text: serialize(group) }));
+  if (afterText !== beforeText) files.push({ file: ws.queueFile, doc: queue, text: afterText });
+  for (const group of toWrite) await mkdir(groupDir(ws, group.group_id), { recursive: true });
+  const staged = await Promise.allSettled(files.map((f) => stageAtomicWrite(f.file, f.text)));
+  const failed = staged.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(staged.map((r) => (r.status === 'fulfilled' ? r.value.abort() : undefined)));
+    throw failed.reason;
+  }
+  for (const r of staged) await (r as PromiseFulfilledResult<StagedWrite>).value.commit();
+  // A group read but not written may have been changed in memory without being saved: not kept.
+  for (const groupId of groups.keys()) lastWritten.delete(groupFile(ws, groupId));
+  for (const f of files) lastWritten.set(f.file, { text: f.text, doc: f.doc });
+  lastWritten.set(ws.queueFile, { text: afterText, doc: queue });
+  return result;
 }
