@@ -10,7 +10,7 @@ import type { Clock } from '../infra/clock.js';
 import { primaryMetricOf } from '../queue/primary-metric.js';
 import { jobStateOfResult } from '../queue/recovery.js';
 import { groupCanceledToken, groupCompleteToken, groupRunDoneToken, groupRunToken, groupStartToken } from '../run/tokens.js';
-import { resultFile, runDir, toWorkspaceRef, type WorkspacePaths } from '../workspace/paths.js';
+import { resultRef, runDir, type WorkspacePaths } from '../workspace/paths.js';
 import { readResult, updateState } from '../workspace/store.js';
 import { prepareSweep } from '../ops/enqueue.js';
 import { spawnDetached, terminateProcessGroup } from './process.js';
@@ -84,7 +84,7 @@ export async function runDirectSweep(
       await save((g) =>
         setRun(g, run.runId, {
           status,
-          result_ref: toWorkspaceRef(ws, resultFile(ws, run.runId)),
+          result_ref: resultRef(run.runId),
           primary_metric: metric?.value ?? null,
           ...(metric ? { primary_metric_name: metric.name } : {}),
         }),

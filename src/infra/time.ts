@@ -7,8 +7,19 @@
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
+/** Instants of timestamps parsed lately: the scheduler orders every queued job on every pass. */
+const parsed = new Map<string, number | undefined>();
+
 /** Parses an ISO-8601 timestamp (naive = local time). Returns epoch ms, or `undefined` if invalid. */
 export function parseTimestamp(text: string): number | undefined {
+  if (parsed.has(text)) return parsed.get(text);
+  if (parsed.size >= 50_000) parsed.clear();
+  const instant = parseTimestampUncached(text);
+  parsed.set(text, instant);
+  return instant;
+}
+
+function parseTimestampUncached(text: string): number | undefined {
   const m = TIMESTAMP.exec(text.trim());
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s = '0', frac = '', zone] = m;

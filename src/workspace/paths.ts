@@ -44,6 +44,9 @@ export const groupDir = (ws: WorkspacePaths, groupId: string): string => path.jo
 export const groupFile = (ws: WorkspacePaths, groupId: string): string => path.join(ws.groupsDir, groupId, 'group.json');
 export const groupPlanFile = (ws: WorkspacePaths, groupId: string): string => path.join(ws.groupsDir, groupId, 'plan.json');
 
+/** A run's result.json as group records refer to it (`result_ref`): `.ml/runs/<id>/result.json`. */
+export const resultRef = (runId: string): string => `.ml/runs/${runId}/result.json`;
+
 /** Workspace-relative path with forward slashes, as files record paths (`result_ref`). */
 export function toWorkspaceRef(ws: WorkspacePaths, absolute: string): string {
   return path.relative(ws.root, absolute).split(path.sep).join('/');

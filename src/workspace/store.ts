@@ -39,8 +39,8 @@ import {
   groupFile,
   requestFile,
   resultFile,
+  resultRef,
   runDir,
-  toWorkspaceRef,
   type WorkspacePaths,
 } from './paths.js';
 
@@ -241,7 +241,7 @@ async function updateLocked<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateT
     syncGroupWithQueue(group, queue.jobs, {
       now: tx.now,
       metrics,
-      resultRef: (runId) => toWorkspaceRef(ws, resultFile(ws, runId)),
+      resultRef,
     });
     toWrite.push(group);
   }
