@@ -1,0 +1,148 @@
+/**
+ * How the daemon runs a job itself (docs/daemon.md): output copied into logs.txt as it comes, the
+ * exit status kept in the run folder, and what a daemon that takes over after `kill -9` does with a
+ * job that is still running or that ended while no daemon watched it.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { allDone, queueJobs, startDaemon, waitFor } from '../helpers/daemon.js';
+import { baseRequest, readJson, samplePlan, tempWorkspace, writeDataset, writePlan, writeRun } from '../helpers/workspace.js';
+
+const runFolder = (ws: string, runId: string): string => path.join(ws, '.ml', 'runs', runId);
+const logLines = (ws: string, runId: string): string[] => readFileSync(path.join(runFolder(ws, runId), 'logs.txt'), 'utf8').split('\n');
+/** A job that prints, waits for the file `release` in the workspace, prints again and exits with `code`. */
+const waiting = (code = 0): string[] => ['sh', '-c', `echo before; while [ ! -f release ]; do sleep 0.05; done; echo after; exit ${code}`];
+
+describe('jobs run by the daemon itself', () => {
+  it("copies the job's output into logs.txt while it runs, timestamped, tokens verbatim, and leaves no helper files", async () => {
+    const ws = tempWorkspace();
+    writeRun(ws, 'talk', baseRequest({ command: ['sh', '-c', 'echo one; echo "[RF:PROGRESS=1/2 steps]"; printf "no newline"'] }));
+    await runCli(['enqueue-run', '--run-id', 'talk'], { cwd: ws });
+    const d = startDaemon(ws);
+    const [job] = await waitFor('done', allDone(ws, 1));
+    expect(job).toMatchObject({ state: 'succeeded', exit_code: 0 });
+    const lines = logLines(ws, 'talk');
+    expect(lines).toContain('[RF:PROGRESS=1/2 steps]');
+    expect(lines.filter((l) => /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] (one|no newline)$/.test(l))).toHaveLength(2);
+    expect(lines.at(-2)).toBe('[RF:STAGE=COMPLETED]');
+    for (const helper of ['output.log', '.output-offset', '.launch.json', '.exit_status']) {
+      expect(existsSync(path.join(runFolder(ws, 'talk'), helper)), helper).toBe(false);
+    }
+    d.kill();
+    await d.exited;
+  });
+
+  it('a program killed by a signal fails with that signal named', async () => {
+    const ws = tempWorkspace();
+    writeRun(ws, 'killed', baseRequest({ command: ['sh', '-c', 'kill -KILL $$'] }));
+    await runCli(['enqueue-run', '--run-id', 'killed'], { cwd: ws });
+    const d = startDaemon(ws);
+    const [job] = await waitFor('done', allDone(ws, 1));
+    expect(job).toMatchObject({ state: 'failed', error: 'Command was killed by SIGKILL' });
+    expect(readJson(path.join(runFolder(ws, 'killed'), 'result.json'))).toMatchObject({ status: 'failed', error: { type: 'CommandFailed' } });
+    d.kill();
+    await d.exited;
+  });
+
+  it('kill -9 of the daemon: a job that ends while no daemon runs is concluded from its exit status, not run again', async () => {
+    const ws = tempWorkspace();
+    writeRun(ws, 'survivor', baseRequest({ command: waiting(3) }));
+    await runCli(['enqueue-run', '--run-id', 'survivor'], { cwd: ws });
+    const d1 = startDaemon(ws);
+    const job = await waitFor('running and printing', () => {
+      const j = queueJobs(ws).find((x) => x.state === 'running' && x.pid);
+      return j && logLines(ws, 'survivor').some((l) => l.endsWith('] before')) ? j : undefined;
+    });
+    d1.kill('SIGKILL');
+    await d1.exited;
+    writeFileSync(path.join(ws, 'release'), '');
+    await waitFor('job ended', () => !existsSync(`/proc/${job.pid}`) || readFileSync(`/proc/${job.pid}/stat`, 'utf8').includes(') Z'));
+    const d2 = startDaemon(ws);
+    await d2.waitForLine(/DAEMON=STARTED/);
+    const jobs = await waitFor('resolved', allDone(ws, 1));
+    // One job, attempt 1: the run was concluded from what it left, not re-queued as a new attempt.
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({ job_id: job.job_id, state: 'failed', attempt: 1, error: 'Command exited with code 3', exit_code: 3 });
+    expect(readJson(path.join(runFolder(ws, 'survivor'), 'result.json'))).toMatchObject({ status: 'failed', exit_code: 3, job_id: job.job_id });
+    const lines = logLines(ws, 'survivor');
+    expect(lines.filter((l) => l.endsWith('] before'))).toHaveLength(1);
+    expect(lines.filter((l) => l.endsWith('] after'))).toHaveLength(1);
+    expect(d2.output()).toContain(`JOB_DONE ${job.job_id} run_id=survivor status=failed`);
+    d2.kill();
+    await d2.exited;
+  });
+
+  it('kill -9 of the daemon: a job still running is re-adopted; its output goes on into logs.txt once, and its outcome is recorded', async () => {
+    const ws = tempWorkspace();
+    writeRun(ws, 'adoptee', baseRequest({ command: waiting(0) }));
+    await runCli(['enqueue-run', '--run-id', 'adoptee'], { cwd: ws });
+    const d1 = startDaemon(ws);
+    const job = await waitFor('running and printing', () => {
+      const j = queueJobs(ws).find((x) => x.state === 'running' && x.pid);
+      return j && logLines(ws, 'adoptee').some((l) => l.endsWith('] before')) ? j : undefined;
+    });
+    d1.kill('SIGKILL');
+    await d1.exited;
+    const d2 = startDaemon(ws);
+    await d2.waitForLine(/DAEMON=STARTED/);
+    writeFileSync(path.join(ws, 'release'), '');
+    const [done] = await waitFor('resolved', allDone(ws, 1));
+    expect(done).toMatchObject({ job_id: job.job_id, state: 'succeeded', attempt: 1 });
+    const lines = logLines(ws, 'adoptee');
+    expect(lines.filter((l) => l.endsWith('] before'))).toHaveLength(1);
+    expect(lines.filter((l) => l.endsWith('] after'))).toHaveLength(1);
+    expect(readFileSync(path.join(ws, '.runforge', 'queue', 'daemon.log'), 'utf8')).toContain('re-adopted a job that survived the previous daemon');
+    d2.kill();
+    await d2.exited;
+  });
+});
+
+describe('the warm trainer worker in the daemon', () => {
+  const SEEDS = [1, 2, 3, 4, 5, 6];
+  const workerLog = (ws: string): string => {
+    try {
+      return readFileSync(path.join(ws, '.runforge', 'queue', 'worker.log'), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+
+  /** A logistic-regression sweep over SEEDS on a real dataset through a daemon started with `args`; with `warmFirst`, after one run that warms the worker up. */
+  async function trainSweep(args: string[], warmFirst: boolean): Promise<{ ws: string; jobs: any[] }> {
+    const ws = tempWorkspace();
+    writeDataset(ws);
+    const d = startDaemon(ws, ['--max-parallel', '2', ...args]);
+    if (warmFirst) {
+      writeRun(ws, 'warm-up', baseRequest({ model: { family: 'logistic_regression', hyperparameters: {} } }));
+      await runCli(['enqueue-run', '--run-id', 'warm-up'], { cwd: ws });
+      await waitFor('the worker is up', () => workerLog(ws).includes('ready in'), 120_000);
+    }
+    const plan = samplePlan(ws, { strategy: { type: 'grid', parameters: [{ path: 'seed', values: SEEDS }] } });
+    await runCli(['enqueue-sweep', '--plan', writePlan(ws, plan)], { cwd: ws });
+    const all = await waitFor('trained', allDone(ws, SEEDS.length + (warmFirst ? 1 : 0)), 120_000);
+    d.kill();
+    await d.exited;
+    return { ws, jobs: all.filter((j: any) => j.run_id !== 'warm-up') };
+  }
+
+  it('trains a sweep as forks of the warm worker, with the same results as cold starts', async () => {
+    const warm = await trainSweep([], true);
+    expect(warm.jobs.map((j) => j.state)).toEqual(SEEDS.map(() => 'succeeded'));
+    const log = workerLog(warm.ws);
+    for (const j of warm.jobs) expect(log, j.job_id).toContain(`run ${j.job_id}: pid`);
+    const cold = await trainSweep(['--no-warm-trainer'], false);
+    expect(cold.jobs.map((j) => j.state)).toEqual(SEEDS.map(() => 'succeeded'));
+    expect(workerLog(cold.ws)).toBe('');
+    // Same data, same seeds: the same metrics run by run, warm or cold.
+    const metrics = (ws: string, jobs: any[]): Record<number, unknown> =>
+      Object.fromEntries(jobs.map((j) => [readJson(path.join(runFolder(ws, j.run_id), 'request.json')).seed, readJson(path.join(runFolder(ws, j.run_id), 'result.json')).summary.metrics]));
+    expect(metrics(warm.ws, warm.jobs)).toEqual(metrics(cold.ws, cold.jobs));
+    for (const j of warm.jobs) {
+      const lines = logLines(warm.ws, j.run_id);
+      expect(lines).toContain('[RF:STAGE=TRAINING]');
+      expect(lines.filter((l) => l === '[RF:STAGE=COMPLETED]')).toHaveLength(1);
+    }
+  });
+});

@@ -1,0 +1,58 @@
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestClock } from '../../../src/infra/clock.js';
+import { OutputTail, outputFile } from '../../../src/run/output-tail.js';
+import { RunLog } from '../../../src/run/run-log.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function runFolder(): { dir: string; clock: TestClock; log: RunLog; logText: () => string[] } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'runforge-tail-'));
+  dirs.push(dir);
+  const clock = new TestClock(Date.UTC(2026, 10, 25, 8, 0, 0));
+  const log = new RunLog(path.join(dir, 'logs.txt'), clock);
+  const logText = (): string[] => (existsSync(path.join(dir, 'logs.txt')) ? readFileSync(path.join(dir, 'logs.txt'), 'utf8').split('\n').slice(0, -1) : []);
+  return { dir, clock, log, logText };
+}
+
+describe('OutputTail', () => {
+  it('copies whole lines as they come, timestamped, tokens verbatim; the last partial line only at the end', () => {
+    const { dir, clock, log, logText } = runFolder();
+    const tail = OutputTail.start(dir, log, clock);
+    appendFileSync(outputFile(dir), 'first\n[RF:EPOCH=1/3]\nhalf a li');
+    clock.tick(250);
+    expect(logText()).toEqual(['[2026-11-25 08:00:00] first', '[RF:EPOCH=1/3]']);
+    appendFileSync(outputFile(dir), 'ne\nno newline at the end');
+    clock.tick(250);
+    expect(logText()).toEqual(['[2026-11-25 08:00:00] first', '[RF:EPOCH=1/3]', '[2026-11-25 08:00:00] half a line']);
+    tail.close();
+    expect(logText().at(-1)).toBe('[2026-11-25 08:00:00] no newline at the end');
+    // logs.txt has everything now: the raw output and the offset are gone.
+    expect(existsSync(outputFile(dir))).toBe(false);
+    expect(existsSync(path.join(dir, '.output-offset'))).toBe(false);
+  });
+
+  it('a later daemon resumes from the copied length: no line twice, none lost', () => {
+    const { dir, clock, log, logText } = runFolder();
+    const first = OutputTail.start(dir, log, clock);
+    appendFileSync(outputFile(dir), 'a\nb\n');
+    clock.tick(250);
+    first.detach(); // the daemon dies
+    appendFileSync(outputFile(dir), 'c\nd\n');
+    const next = OutputTail.resume(dir, new RunLog(path.join(dir, 'logs.txt'), clock), clock);
+    next.close();
+    expect(logText().map((l) => l.replace(/^\[[^\]]+\] /, ''))).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('a new attempt starts from an empty output.log', () => {
+    const { dir, clock, log, logText } = runFolder();
+    appendFileSync(outputFile(dir), 'left by an earlier attempt\n');
+    OutputTail.start(dir, log, clock).close();
+    expect(logText()).toEqual([]);
+  });
+});
