@@ -34,6 +34,9 @@ await build({
   ...common,
   entryPoints: [path.join(root, 'dist', 'cli', 'main.js')],
   plugins: [zodApart],
+  // proper-lockfile takes graceful-fs as a drop-in fs (it retries on EMFILE); patching fs at load costs
+  // a command more than the lock itself, and a command holds a handful of files at most.
+  alias: { 'graceful-fs': 'node:fs' },
   outfile,
   sourcemap: 'linked',
   // Modules read `import.meta.url` to find their own place; in one CommonJS file that is the bundle's.
