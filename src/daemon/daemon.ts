@@ -15,6 +15,7 @@ import type { Job, JobState } from '../contracts/queue.js';
 import type { RunResult } from '../contracts/result.js';
 import type { Clock, TimerHandle } from '../infra/clock.js';
 import { OperationFailedError } from '../infra/errors.js';
+import { installRoot } from '../infra/install.js';
 import type { Logger } from '../infra/logger.js';
 import { formatTimestamp, formatUtcSeconds } from '../infra/time.js';
 import { type DeviceLoad, deviceCapacity, type GpuDevice, pickDevice } from '../gpu/devices.js';
@@ -52,10 +53,11 @@ import {
   processArgv,
   readExitFile,
   type RecordedExit,
-  spawnWithExitFile,
   terminateProcessGroup,
   waitForExit,
+  withExitFile,
 } from './process.js';
+import { Spawner } from './spawner.js';
 import { parseTimestamp } from '../infra/time.js';
 
 export interface DaemonOptions {
@@ -152,6 +154,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   private readonly ended: EndedJob[] = [];
   private readonly pythons = new Map<boolean, { at: number; python: Promise<string> }>();
   private worker: WarmWorker | undefined;
+  private readonly spawner: Spawner;
   private lastWorkerError: string | undefined;
   private gpus: GpuDevice[] = [];
   private startedAtMs = 0;
@@ -173,6 +176,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     private readonly log: Logger,
   ) {
     super();
+    this.spawner = new Spawner(path.join(installRoot(), 'dist', 'daemon', 'spawner-process.js'), clock);
   }
 
   get pid(): number {
@@ -486,7 +490,8 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     let proc: DetachedProcess | undefined;
     if (record.mode === 'trainer' && spec.trainerArgs) proc = await this.forkWarm(job, spec.program, spec, dir);
     try {
-      proc ??= spawnWithExitFile(spec.program, spec.args, { cwd: spec.cwd, env: spec.env, outputFile: outputFile(dir), exitFile: exitFileOf(dir) });
+      const [file, args] = withExitFile(spec.program, spec.args, exitFileOf(dir));
+      proc ??= await this.spawner.spawn(file, args, { cwd: spec.cwd, env: spec.env, outputFile: outputFile(dir), exitFile: exitFileOf(dir) });
     } catch (err) {
       tail.close();
       return cannotStart((err as Error).message);
@@ -760,6 +765,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     await all();
     while (this.passRunning) await sleep(this.clock, 10);
     await this.worker?.close().catch(() => undefined);
+    this.spawner.close();
     this.state = 'stopped';
     if (this.heartbeatTimer) this.clock.clearTimeout(this.heartbeatTimer);
     await this.heartbeat();
@@ -772,6 +778,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   /** Stops at once without touching jobs or files (the lock went to another daemon). */
   private abandon(): void {
     this.state = 'stopped';
+    this.spawner.close();
     this.closeWatchers();
     if (this.heartbeatTimer) this.clock.clearTimeout(this.heartbeatTimer);
     for (const a of this.active.values()) {

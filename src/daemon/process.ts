@@ -169,14 +169,14 @@ export async function waitForExit(pid: number, startTime: string | null | undefi
 }
 
 /**
- * Starts `program args` detached like `spawnDetached`, under a tiny `sh` that writes the program's
- * exit status to `exitFile` when it ends: the daemon that started it hears the exit itself, but a
- * daemon that re-adopts the job after a crash can only read it from there. (A program killed by
- * signal N is recorded as 128+N, the shell's convention.)
+ * `program args` under a tiny `sh` that writes the program's exit status to `exitFile` when it ends:
+ * the daemon that started it hears the exit itself, but a daemon that re-adopts the job after a crash
+ * can only read it from there. (A program killed by signal N is recorded as 128+N, the shell's
+ * convention.) Returns the command to start (detached) instead.
  */
-export function spawnWithExitFile(program: string, args: readonly string[], options: SpawnOptions & { exitFile: string }): DetachedProcess {
+export function withExitFile(program: string, args: readonly string[], exitFile: string): [string, string[]] {
   const script = '"$@"; s=$?; printf \'%s\\n\' "$s" > "$0"; exit "$s"';
-  return spawnDetached('/bin/sh', ['-c', script, options.exitFile, program, ...args], options);
+  return ['/bin/sh', ['-c', script, exitFile, program, ...args]];
 }
 
 export interface RecordedExit {

@@ -69,7 +69,7 @@ describe('jobs run by the daemon itself', () => {
     const lines = logLines(ws, 'survivor');
     expect(lines.filter((l) => l.endsWith('] before'))).toHaveLength(1);
     expect(lines.filter((l) => l.endsWith('] after'))).toHaveLength(1);
-    expect(d2.output()).toContain(`JOB_DONE ${job.job_id} run_id=survivor status=failed`);
+    expect(await d2.waitForLine(new RegExp(`JOB_DONE ${job.job_id} `))).toBe(`[RF:QUEUE=JOB_DONE ${job.job_id} run_id=survivor status=failed]`);
     d2.kill();
     await d2.exited;
   });

@@ -17,6 +17,8 @@ describe('daemon executes the queue', () => {
     await d.waitForLine(/^\[RF:DAEMON=STARTED pid=\d+ max_parallel=2 gpu_slots=1\]$/);
     const jobs = await waitFor('all jobs done', allDone(ws, 5));
     expect(jobs.map((j) => j.state)).toEqual(Array(5).fill('succeeded'));
+    // The daemon prints a job's end just after writing it to queue.json: wait for the last lines.
+    for (const j of jobs) await d.waitForLine(new RegExp(`^\\[RF:QUEUE=JOB_DONE ${j.job_id} `));
     expect(maxConcurrency(intervals(ws))).toBe(2);
     const group = readJson(groupFile(ws, gid));
     expect(group).toMatchObject({ status: 'completed', summary: { total: 5, succeeded: 5 } });
