@@ -6,8 +6,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
-import { allDone, queueJobs, startDaemon, waitFor } from '../helpers/daemon.js';
+import { REPO_ROOT, runCli } from '../helpers/cli.js';
+import { allDone, findProcesses, queueJobs, startDaemon, waitFor } from '../helpers/daemon.js';
 import { baseRequest, readJson, samplePlan, tempWorkspace, writeDataset, writePlan, writeRun } from '../helpers/workspace.js';
 
 const runFolder = (ws: string, runId: string): string => path.join(ws, '.ml', 'runs', runId);
@@ -144,5 +144,41 @@ describe('the warm trainer worker in the daemon', () => {
       expect(lines).toContain('[RF:STAGE=TRAINING]');
       expect(lines.filter((l) => l === '[RF:STAGE=COMPLETED]')).toHaveLength(1);
     }
+  });
+});
+
+describe('the spawner', () => {
+  const parentOf = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+
+  it('starts jobs once it is up; killed, its jobs still end and are recorded, and later jobs start without it', async () => {
+    const ws = tempWorkspace();
+    writeRun(ws, 'first', baseRequest({ command: ['true'] }));
+    writeRun(ws, 'third', baseRequest({ command: ['true'] }));
+    const d = startDaemon(ws, ['--max-parallel', '8']);
+    await d.waitForLine(/DAEMON=STARTED/);
+    // The first job starts the spawner (and itself starts directly while it comes up).
+    await runCli(['enqueue-run', '--run-id', 'first'], { cwd: ws });
+    await waitFor('first done', allDone(ws, 1));
+    const spawner = await waitFor('the spawner', () => findProcesses(path.join(REPO_ROOT, 'dist', 'daemon', 'spawner-process.js'))[0]);
+    expect(parentOf(spawner)).toBe(d.pid);
+    // Jobs that wait for the release file, until one is started by the spawner (once it said it is ready).
+    let viaSpawner: any;
+    for (let i = 0; i < 20 && !viaSpawner; i++) {
+      writeRun(ws, `probe-${i}`, baseRequest({ command: waiting(0) }));
+      await runCli(['enqueue-run', '--run-id', `probe-${i}`], { cwd: ws });
+      const job = await waitFor('probe running', () => queueJobs(ws).find((j) => j.run_id === `probe-${i}` && j.state === 'running' && j.pid));
+      if (parentOf(job.pid) === spawner) viaSpawner = job;
+    }
+    expect(viaSpawner).toBeDefined();
+    const probes = queueJobs(ws).filter((j) => j.run_id.startsWith('probe-')).length;
+    process.kill(spawner, 'SIGKILL');
+    writeFileSync(path.join(ws, 'release'), '');
+    await waitFor('probes done', allDone(ws, 1 + probes));
+    expect(queueJobs(ws).find((j) => j.job_id === viaSpawner.job_id)).toMatchObject({ state: 'succeeded', exit_code: 0 });
+    await runCli(['enqueue-run', '--run-id', 'third'], { cwd: ws });
+    const jobs = await waitFor('third done', allDone(ws, 2 + probes));
+    expect(jobs.every((j) => j.state === 'succeeded')).toBe(true);
+    d.kill();
+    await d.exited;
   });
 });
