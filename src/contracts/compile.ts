@@ -54,18 +54,24 @@ const RULES = new Map<z.ZodType, string>([
 
 class Compiler {
   private readonly names = new Map<z.ZodType, string>();
+  private readonly byBody = new Map<string, string>();
   private readonly functions: string[] = [];
   private readonly constants: string[] = [];
   private readonly patterns = new Map<string, string>();
 
-  /** The name of the function that checks `schema` (compiled once per schema object). */
+  /** The name of the function that checks `schema` (one function per distinct body). */
   fn(schema: z.ZodType): string {
     const known = this.names.get(schema);
     if (known) return known;
-    const name = `v${this.names.size}`;
-    this.names.set(schema, name);
+    // The contracts have no recursive schemas (no z.lazy), so the children are compiled first.
     const body = this.body(schema);
-    this.functions.push(`function ${name}(x: any): any {\n${body}\n}`);
+    let name = this.byBody.get(body);
+    if (!name) {
+      name = `v${this.byBody.size}`;
+      this.byBody.set(body, name);
+      this.functions.push(`function ${name}(x: any): any {\n${body}\n}`);
+    }
+    this.names.set(schema, name);
     return name;
   }
 

@@ -36,16 +36,16 @@ const K23 = new Set<string>([]);
 const K24 = new Set<string>(["message","type","traceback"]);
 const K25 = new Set<string>(["version","status","duration_ms","started_at","finished_at","summary","artifacts","effective_config","error"]);
 
-function v1(x: any): any {
+function v0(x: any): any {
   if (!Number.isSafeInteger(x)) return F;
   if (x < 1) return F;
   return x;
 }
-function v2(x: any): any {
+function v1(x: any): any {
   if (x !== "fast" && x !== "balanced" && x !== "thorough" && x !== "custom") return F;
   return x;
 }
-function v4(x: any): any {
+function v2(x: any): any {
   if (typeof x !== 'string') return F;
   if (x.length < 1) return F;
   return x;
@@ -54,194 +54,173 @@ function v3(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v4(x["path"]);
+  v = v2(x["path"]);
   if (v === F) return F;
   o["path"] = v;
-  v = v4(x["label_column"]);
+  v = v2(x["label_column"]);
   if (v === F) return F;
   o["label_column"] = v;
   for (const k of Object.keys(x)) if (!K0.has(k)) o[k] = x[k];
   return o;
 }
-function v6(x: any): any {
+function v4(x: any): any {
   if (x !== "logistic_regression" && x !== "random_forest" && x !== "linear_svc" && x !== "mlp") return F;
   return x;
 }
-function v8(x: any): any {
+function v5(x: any): any {
   return x;
 }
-function v7(x: any): any {
+function v6(x: any): any {
   if (!isPlainObject(x)) return F;
   const o: any = {};
   for (const k of Object.keys(x)) {
-    const v = v8(x[k]);
+    const v = v5(x[k]);
     if (v === F) return F;
     o[k] = v;
   }
   return o;
 }
-function v5(x: any): any {
+function v7(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   if (x["family"] !== undefined) {
-    v = v6(x["family"]);
+    v = v4(x["family"]);
     if (v === F) return F;
     o["family"] = v;
   }
   if (x["hyperparameters"] !== undefined) {
-    v = v7(x["hyperparameters"]);
+    v = v6(x["hyperparameters"]);
     if (v === F) return F;
     o["hyperparameters"] = v;
   }
   for (const k of Object.keys(x)) if (!K1.has(k)) o[k] = x[k];
   return o;
 }
-function v10(x: any): any {
+function v8(x: any): any {
   if (x !== "cpu" && x !== "gpu") return F;
   return x;
 }
-function v12(x: any): any {
+function v9(x: any): any {
   if (typeof x !== 'string') return F;
   return x;
 }
-function v11(x: any): any {
-  return x === null ? null : v12(x);
+function v10(x: any): any {
+  return x === null ? null : v9(x);
 }
-function v9(x: any): any {
+function v11(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v10(x["type"]);
+  v = v8(x["type"]);
   if (v === F) return F;
   o["type"] = v;
   if (x["gpu_reason"] !== undefined) {
-    v = v11(x["gpu_reason"]);
+    v = v10(x["gpu_reason"]);
     if (v === F) return F;
     o["gpu_reason"] = v;
   }
   for (const k of Object.keys(x)) if (!K2.has(k)) o[k] = x[k];
   return o;
 }
-function v13(x: any): any {
+function v12(x: any): any {
   if (typeof x !== 'string') return F;
   if (parseTimestamp(x) === undefined) return F;
   return x;
 }
-function v15(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v14(x: any): any {
-  return x === null ? null : v15(x);
-}
-function v17(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v16(x: any): any {
-  return x === null ? null : v17(x);
-}
-function v19(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v18(x: any): any {
+function v13(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v19(x[i]);
+    const v = v9(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v21(x: any): any {
+function v14(x: any): any {
   if (typeof x !== 'string') return F;
   if (!P0.test(x)) return F;
   return x;
 }
-function v20(x: any): any {
-  return x === null ? null : v21(x);
+function v15(x: any): any {
+  return x === null ? null : v14(x);
 }
-function v22(x: any): any {
-  return x === null ? null : v21(x);
-}
-function v23(x: any): any {
+function v16(x: any): any {
   if (!Number.isSafeInteger(x)) return F;
   if (x < 0) return F;
   return x;
 }
-function v24(x: any): any {
+function v17(x: any): any {
   if (!Array.isArray(x)) return F;
   if (x.length < 1) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v4(x[i]);
+    const v = v2(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v0(x: any): any {
+function v18(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v1(x["version"]);
+  v = v0(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v2(x["preset"]);
+  v = v1(x["preset"]);
   if (v === F) return F;
   o["preset"] = v;
   v = v3(x["dataset"]);
   if (v === F) return F;
   o["dataset"] = v;
   if (x["model"] !== undefined) {
-    v = v5(x["model"]);
+    v = v7(x["model"]);
     if (v === F) return F;
     o["model"] = v;
   }
-  v = v9(x["device"]);
+  v = v11(x["device"]);
   if (v === F) return F;
   o["device"] = v;
-  v = v13(x["created_at"]);
+  v = v12(x["created_at"]);
   if (v === F) return F;
   o["created_at"] = v;
-  v = v4(x["created_by"]);
+  v = v2(x["created_by"]);
   if (v === F) return F;
   o["created_by"] = v;
   if (x["name"] !== undefined) {
-    v = v14(x["name"]);
+    v = v10(x["name"]);
     if (v === F) return F;
     o["name"] = v;
   }
   if (x["notes"] !== undefined) {
-    v = v16(x["notes"]);
+    v = v10(x["notes"]);
     if (v === F) return F;
     o["notes"] = v;
   }
   if (x["tags"] !== undefined) {
-    v = v18(x["tags"]);
+    v = v13(x["tags"]);
     if (v === F) return F;
     o["tags"] = v;
   }
   if (x["rerun_from"] !== undefined) {
-    v = v20(x["rerun_from"]);
+    v = v15(x["rerun_from"]);
     if (v === F) return F;
     o["rerun_from"] = v;
   }
   if (x["sweep_group_id"] !== undefined) {
-    v = v22(x["sweep_group_id"]);
+    v = v15(x["sweep_group_id"]);
     if (v === F) return F;
     o["sweep_group_id"] = v;
   }
   if (x["seed"] !== undefined) {
-    v = v23(x["seed"]);
+    v = v16(x["seed"]);
     if (v === F) return F;
     o["seed"] = v;
   }
   if (x["command"] !== undefined) {
-    v = v24(x["command"]);
+    v = v17(x["command"]);
     if (v === F) return F;
     o["command"] = v;
   }
@@ -249,352 +228,283 @@ function v0(x: any): any {
   if (requestProblems(o).length > 0) return F;
   return o;
 }
-function v26(x: any): any {
+function v19(x: any): any {
   if (x !== 1) return F;
   return x;
 }
-function v27(x: any): any {
+function v20(x: any): any {
   if (x !== "sweep_plan") return F;
   return x;
 }
-function v28(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v31(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v30(x: any): any {
-  return x === null ? null : v31(x);
-}
-function v29(x: any): any {
+function v21(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v4(x["name"]);
+  v = v2(x["name"]);
   if (v === F) return F;
   o["name"] = v;
   if (x["notes"] !== undefined) {
-    v = v30(x["notes"]);
+    v = v10(x["notes"]);
     if (v === F) return F;
     o["notes"] = v;
   }
   for (const k of Object.keys(x)) if (!K5.has(k)) o[k] = x[k];
   return o;
 }
-function v33(x: any): any {
+function v22(x: any): any {
   if (x !== "grid" && x !== "list") return F;
   return x;
 }
-function v36(x: any): any {
+function v23(x: any): any {
   if (typeof x !== 'string') return F;
   if (!P1.test(x)) return F;
   return x;
 }
-function v38(x: any): any {
-  return x;
-}
-function v37(x: any): any {
+function v24(x: any): any {
   if (!Array.isArray(x)) return F;
   if (x.length < 1) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v38(x[i]);
+    const v = v5(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
-  return o;
-}
-function v35(x: any): any {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
-  const o: any = {};
-  let v: any;
-  v = v36(x["path"]);
-  if (v === F) return F;
-  o["path"] = v;
-  v = v37(x["values"]);
-  if (v === F) return F;
-  o["values"] = v;
-  for (const k of Object.keys(x)) if (!K7.has(k)) o[k] = x[k];
-  return o;
-}
-function v34(x: any): any {
-  if (!Array.isArray(x)) return F;
-  if (x.length < 1) return F;
-  const o = new Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const v = v35(x[i]);
-    if (v === F) return F;
-    o[i] = v;
-  }
-  return o;
-}
-function v32(x: any): any {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
-  const o: any = {};
-  let v: any;
-  v = v33(x["type"]);
-  if (v === F) return F;
-  o["type"] = v;
-  v = v34(x["parameters"]);
-  if (v === F) return F;
-  o["parameters"] = v;
-  for (const k of Object.keys(x)) if (!K8.has(k)) o[k] = x[k];
-  return o;
-}
-function v40(x: any): any {
-  if (typeof x !== 'boolean') return F;
-  return x;
-}
-function v41(x: any): any {
-  if (typeof x !== 'boolean') return F;
-  return x;
-}
-function v39(x: any): any {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
-  const o: any = {};
-  let v: any;
-  v = v1(x["max_parallel"]);
-  if (v === F) return F;
-  o["max_parallel"] = v;
-  if (x["fail_fast"] === undefined) o["fail_fast"] = false;
-  else {
-    v = v40(x["fail_fast"]);
-    if (v === F) return F;
-    o["fail_fast"] = v;
-  }
-  if (x["stop_on_cancel"] === undefined) o["stop_on_cancel"] = true;
-  else {
-    v = v41(x["stop_on_cancel"]);
-    if (v === F) return F;
-    o["stop_on_cancel"] = v;
-  }
-  for (const k of Object.keys(x)) if (!K9.has(k)) o[k] = x[k];
   return o;
 }
 function v25(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v26(x["version"]);
+  v = v23(x["path"]);
+  if (v === F) return F;
+  o["path"] = v;
+  v = v24(x["values"]);
+  if (v === F) return F;
+  o["values"] = v;
+  for (const k of Object.keys(x)) if (!K7.has(k)) o[k] = x[k];
+  return o;
+}
+function v26(x: any): any {
+  if (!Array.isArray(x)) return F;
+  if (x.length < 1) return F;
+  const o = new Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = v25(x[i]);
+    if (v === F) return F;
+    o[i] = v;
+  }
+  return o;
+}
+function v27(x: any): any {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
+  const o: any = {};
+  let v: any;
+  v = v22(x["type"]);
+  if (v === F) return F;
+  o["type"] = v;
+  v = v26(x["parameters"]);
+  if (v === F) return F;
+  o["parameters"] = v;
+  for (const k of Object.keys(x)) if (!K8.has(k)) o[k] = x[k];
+  return o;
+}
+function v28(x: any): any {
+  if (typeof x !== 'boolean') return F;
+  return x;
+}
+function v29(x: any): any {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
+  const o: any = {};
+  let v: any;
+  v = v0(x["max_parallel"]);
+  if (v === F) return F;
+  o["max_parallel"] = v;
+  if (x["fail_fast"] === undefined) o["fail_fast"] = false;
+  else {
+    v = v28(x["fail_fast"]);
+    if (v === F) return F;
+    o["fail_fast"] = v;
+  }
+  if (x["stop_on_cancel"] === undefined) o["stop_on_cancel"] = true;
+  else {
+    v = v28(x["stop_on_cancel"]);
+    if (v === F) return F;
+    o["stop_on_cancel"] = v;
+  }
+  for (const k of Object.keys(x)) if (!K9.has(k)) o[k] = x[k];
+  return o;
+}
+function v30(x: any): any {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
+  const o: any = {};
+  let v: any;
+  v = v19(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v27(x["kind"]);
+  v = v20(x["kind"]);
   if (v === F) return F;
   o["kind"] = v;
-  v = v13(x["created_at"]);
+  v = v12(x["created_at"]);
   if (v === F) return F;
   o["created_at"] = v;
-  v = v4(x["created_by"]);
+  v = v2(x["created_by"]);
   if (v === F) return F;
   o["created_by"] = v;
-  v = v28(x["workspace"]);
+  v = v9(x["workspace"]);
   if (v === F) return F;
   o["workspace"] = v;
-  v = v29(x["group"]);
+  v = v21(x["group"]);
   if (v === F) return F;
   o["group"] = v;
-  v = v0(x["base_request"]);
+  v = v18(x["base_request"]);
   if (v === F) return F;
   o["base_request"] = v;
-  v = v32(x["strategy"]);
+  v = v27(x["strategy"]);
   if (v === F) return F;
   o["strategy"] = v;
-  v = v39(x["execution"]);
+  v = v29(x["execution"]);
   if (v === F) return F;
   o["execution"] = v;
   for (const k of Object.keys(x)) if (!K10.has(k)) o[k] = x[k];
   if (planProblems(o).length > 0) return F;
   return o;
 }
-function v43(x: any): any {
-  if (x !== 1) return F;
-  return x;
-}
-function v44(x: any): any {
+function v31(x: any): any {
   if (x !== "execution_queue") return F;
   return x;
 }
-function v45(x: any): any {
-  if (!Number.isSafeInteger(x)) return F;
-  if (x < 0) return F;
-  return x;
-}
-function v48(x: any): any {
+function v32(x: any): any {
   if (x !== "run") return F;
   return x;
 }
-function v49(x: any): any {
-  return x === null ? null : v21(x);
-}
-function v50(x: any): any {
+function v33(x: any): any {
   if (!Number.isSafeInteger(x)) return F;
   return x;
 }
-function v51(x: any): any {
+function v34(x: any): any {
   if (x !== "queued" && x !== "running" && x !== "succeeded" && x !== "failed" && x !== "canceled") return F;
   return x;
 }
-function v52(x: any): any {
-  if (typeof x !== 'boolean') return F;
-  return x;
+function v35(x: any): any {
+  return x === null ? null : v12(x);
 }
-function v53(x: any): any {
-  return x === null ? null : v13(x);
+function v36(x: any): any {
+  return x === null ? null : v16(x);
 }
-function v54(x: any): any {
-  return x === null ? null : v13(x);
+function v37(x: any): any {
+  return x === null ? null : v0(x);
 }
-function v56(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
+function v38(x: any): any {
+  return x === null ? null : v33(x);
 }
-function v55(x: any): any {
-  return x === null ? null : v56(x);
-}
-function v57(x: any): any {
-  return x === null ? null : v45(x);
-}
-function v58(x: any): any {
-  return x === null ? null : v1(x);
-}
-function v59(x: any): any {
-  return x === null ? null : v1(x);
-}
-function v61(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v60(x: any): any {
-  return x === null ? null : v61(x);
-}
-function v63(x: any): any {
-  if (!Number.isSafeInteger(x)) return F;
-  return x;
-}
-function v62(x: any): any {
-  return x === null ? null : v63(x);
-}
-function v64(x: any): any {
-  if (typeof x !== 'boolean') return F;
-  return x;
-}
-function v47(x: any): any {
+function v39(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v21(x["job_id"]);
+  v = v14(x["job_id"]);
   if (v === F) return F;
   o["job_id"] = v;
-  v = v48(x["kind"]);
+  v = v32(x["kind"]);
   if (v === F) return F;
   o["kind"] = v;
-  v = v21(x["run_id"]);
+  v = v14(x["run_id"]);
   if (v === F) return F;
   o["run_id"] = v;
-  v = v49(x["group_id"]);
+  v = v15(x["group_id"]);
   if (v === F) return F;
   o["group_id"] = v;
-  v = v50(x["priority"]);
+  v = v33(x["priority"]);
   if (v === F) return F;
   o["priority"] = v;
-  v = v51(x["state"]);
+  v = v34(x["state"]);
   if (v === F) return F;
   o["state"] = v;
-  v = v52(x["requires_gpu"]);
+  v = v28(x["requires_gpu"]);
   if (v === F) return F;
   o["requires_gpu"] = v;
-  v = v1(x["attempt"]);
+  v = v0(x["attempt"]);
   if (v === F) return F;
   o["attempt"] = v;
-  v = v13(x["created_at"]);
+  v = v12(x["created_at"]);
   if (v === F) return F;
   o["created_at"] = v;
   if (x["started_at"] !== undefined) {
-    v = v53(x["started_at"]);
+    v = v35(x["started_at"]);
     if (v === F) return F;
     o["started_at"] = v;
   }
   if (x["finished_at"] !== undefined) {
-    v = v54(x["finished_at"]);
+    v = v35(x["finished_at"]);
     if (v === F) return F;
     o["finished_at"] = v;
   }
   if (x["error"] !== undefined) {
-    v = v55(x["error"]);
+    v = v10(x["error"]);
     if (v === F) return F;
     o["error"] = v;
   }
   if (x["gpu_device"] !== undefined) {
-    v = v57(x["gpu_device"]);
+    v = v36(x["gpu_device"]);
     if (v === F) return F;
     o["gpu_device"] = v;
   }
   if (x["pid"] !== undefined) {
-    v = v58(x["pid"]);
+    v = v37(x["pid"]);
     if (v === F) return F;
     o["pid"] = v;
   }
   if (x["pgid"] !== undefined) {
-    v = v59(x["pgid"]);
+    v = v37(x["pgid"]);
     if (v === F) return F;
     o["pgid"] = v;
   }
   if (x["process_start_time"] !== undefined) {
-    v = v60(x["process_start_time"]);
+    v = v10(x["process_start_time"]);
     if (v === F) return F;
     o["process_start_time"] = v;
   }
   if (x["exit_code"] !== undefined) {
-    v = v62(x["exit_code"]);
+    v = v38(x["exit_code"]);
     if (v === F) return F;
     o["exit_code"] = v;
   }
   if (x["cancel_requested"] !== undefined) {
-    v = v64(x["cancel_requested"]);
+    v = v28(x["cancel_requested"]);
     if (v === F) return F;
     o["cancel_requested"] = v;
   }
   for (const k of Object.keys(x)) if (!K11.has(k)) o[k] = x[k];
   return o;
 }
-function v46(x: any): any {
+function v40(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v47(x[i]);
+    const v = v39(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v66(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v65(x: any): any {
-  return x === null ? null : v66(x);
-}
-function v67(x: any): any {
+function v41(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   if (x["succeeded"] === undefined) o["succeeded"] = 0;
   else {
-    v = v45(x["succeeded"]);
+    v = v16(x["succeeded"]);
     if (v === F) return F;
     o["succeeded"] = v;
   }
   if (x["failed"] === undefined) o["failed"] = 0;
   else {
-    v = v45(x["failed"]);
+    v = v16(x["failed"]);
     if (v === F) return F;
     o["failed"] = v;
   }
   if (x["canceled"] === undefined) o["canceled"] = 0;
   else {
-    v = v45(x["canceled"]);
+    v = v16(x["canceled"]);
     if (v === F) return F;
     o["canceled"] = v;
   }
@@ -605,558 +515,432 @@ function v42(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v43(x["version"]);
+  v = v19(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v44(x["kind"]);
+  v = v31(x["kind"]);
   if (v === F) return F;
   o["kind"] = v;
-  v = v1(x["max_parallel"]);
+  v = v0(x["max_parallel"]);
   if (v === F) return F;
   o["max_parallel"] = v;
-  v = v45(x["gpu_slots"]);
+  v = v16(x["gpu_slots"]);
   if (v === F) return F;
   o["gpu_slots"] = v;
-  v = v46(x["jobs"]);
+  v = v40(x["jobs"]);
   if (v === F) return F;
   o["jobs"] = v;
   if (x["last_served_group"] === undefined) o["last_served_group"] = null;
   else {
-    v = v65(x["last_served_group"]);
+    v = v10(x["last_served_group"]);
     if (v === F) return F;
     o["last_served_group"] = v;
   }
   if (x["archived"] !== undefined) {
-    v = v67(x["archived"]);
+    v = v41(x["archived"]);
     if (v === F) return F;
     o["archived"] = v;
   }
   for (const k of Object.keys(x)) if (!K13.has(k)) o[k] = x[k];
   return o;
 }
-function v69(x: any): any {
-  if (x !== 1) return F;
-  return x;
-}
-function v70(x: any): any {
+function v43(x: any): any {
   if (x !== "running" && x !== "stopping" && x !== "stopped") return F;
   return x;
 }
-function v73(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v74(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v75(x: any): any {
+function v44(x: any): any {
   if (typeof x !== 'number' || !Number.isFinite(x)) return F;
   return x;
 }
-function v72(x: any): any {
+function v45(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v45(x["index"]);
+  v = v16(x["index"]);
   if (v === F) return F;
   o["index"] = v;
-  v = v73(x["name"]);
+  v = v9(x["name"]);
   if (v === F) return F;
   o["name"] = v;
   if (x["uuid"] !== undefined) {
-    v = v74(x["uuid"]);
+    v = v9(x["uuid"]);
     if (v === F) return F;
     o["uuid"] = v;
   }
   if (x["memory_total_mb"] !== undefined) {
-    v = v75(x["memory_total_mb"]);
+    v = v44(x["memory_total_mb"]);
     if (v === F) return F;
     o["memory_total_mb"] = v;
   }
   for (const k of Object.keys(x)) if (!K14.has(k)) o[k] = x[k];
   return o;
 }
-function v71(x: any): any {
+function v46(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v72(x[i]);
+    const v = v45(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v68(x: any): any {
+function v47(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v69(x["version"]);
+  v = v19(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v1(x["pid"]);
+  v = v0(x["pid"]);
   if (v === F) return F;
   o["pid"] = v;
-  v = v13(x["started_at"]);
+  v = v12(x["started_at"]);
   if (v === F) return F;
   o["started_at"] = v;
-  v = v13(x["last_heartbeat"]);
+  v = v12(x["last_heartbeat"]);
   if (v === F) return F;
   o["last_heartbeat"] = v;
-  v = v1(x["max_parallel"]);
+  v = v0(x["max_parallel"]);
   if (v === F) return F;
   o["max_parallel"] = v;
-  v = v45(x["gpu_slots"]);
+  v = v16(x["gpu_slots"]);
   if (v === F) return F;
   o["gpu_slots"] = v;
-  v = v45(x["active_jobs"]);
+  v = v16(x["active_jobs"]);
   if (v === F) return F;
   o["active_jobs"] = v;
-  v = v45(x["active_gpu_jobs"]);
+  v = v16(x["active_gpu_jobs"]);
   if (v === F) return F;
   o["active_gpu_jobs"] = v;
-  v = v70(x["state"]);
+  v = v43(x["state"]);
   if (v === F) return F;
   o["state"] = v;
   if (x["jobs_per_gpu"] !== undefined) {
-    v = v1(x["jobs_per_gpu"]);
+    v = v0(x["jobs_per_gpu"]);
     if (v === F) return F;
     o["jobs_per_gpu"] = v;
   }
   if (x["gpus"] !== undefined) {
-    v = v71(x["gpus"]);
+    v = v46(x["gpus"]);
     if (v === F) return F;
     o["gpus"] = v;
   }
   for (const k of Object.keys(x)) if (!K15.has(k)) o[k] = x[k];
   return o;
 }
-function v77(x: any): any {
-  if (x !== 1) return F;
-  return x;
-}
-function v78(x: any): any {
+function v48(x: any): any {
   if (x !== "run_group") return F;
   return x;
 }
-function v79(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v80(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v82(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v81(x: any): any {
-  return x === null ? null : v82(x);
-}
-function v84(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v83(x: any): any {
-  return x === null ? null : v84(x);
-}
-function v85(x: any): any {
+function v49(x: any): any {
   if (x !== "running" && x !== "completed" && x !== "failed" && x !== "canceled") return F;
   return x;
 }
-function v87(x: any): any {
-  return x === null ? null : v13(x);
-}
-function v88(x: any): any {
-  return x === null ? null : v13(x);
-}
-function v89(x: any): any {
-  if (typeof x !== 'boolean') return F;
-  return x;
-}
-function v86(x: any): any {
+function v50(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v1(x["max_parallel"]);
+  v = v0(x["max_parallel"]);
   if (v === F) return F;
   o["max_parallel"] = v;
   if (x["started_at"] !== undefined) {
-    v = v87(x["started_at"]);
+    v = v35(x["started_at"]);
     if (v === F) return F;
     o["started_at"] = v;
   }
   if (x["finished_at"] !== undefined) {
-    v = v88(x["finished_at"]);
+    v = v35(x["finished_at"]);
     if (v === F) return F;
     o["finished_at"] = v;
   }
   if (x["cancelled"] === undefined) o["cancelled"] = false;
   else {
-    v = v89(x["cancelled"]);
+    v = v28(x["cancelled"]);
     if (v === F) return F;
     o["cancelled"] = v;
   }
   for (const k of Object.keys(x)) if (!K16.has(k)) o[k] = x[k];
   return o;
 }
-function v92(x: any): any {
+function v51(x: any): any {
   if (x !== "pending" && x !== "queued" && x !== "running" && x !== "succeeded" && x !== "failed" && x !== "canceled") return F;
   return x;
 }
-function v94(x: any): any {
-  return x;
+function v52(x: any): any {
+  return x === null ? null : v44(x);
 }
-function v93(x: any): any {
-  if (!isPlainObject(x)) return F;
-  const o: any = {};
-  for (const k of Object.keys(x)) {
-    const v = v94(x[k]);
-    if (v === F) return F;
-    o[k] = v;
-  }
-  return o;
-}
-function v96(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v95(x: any): any {
-  return x === null ? null : v96(x);
-}
-function v98(x: any): any {
-  if (typeof x !== 'number' || !Number.isFinite(x)) return F;
-  return x;
-}
-function v97(x: any): any {
-  return x === null ? null : v98(x);
-}
-function v91(x: any): any {
+function v53(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v21(x["run_id"]);
+  v = v14(x["run_id"]);
   if (v === F) return F;
   o["run_id"] = v;
-  v = v92(x["status"]);
+  v = v51(x["status"]);
   if (v === F) return F;
   o["status"] = v;
   if (x["request_overrides"] === undefined) o["request_overrides"] = {};
   else {
-    v = v93(x["request_overrides"]);
+    v = v6(x["request_overrides"]);
     if (v === F) return F;
     o["request_overrides"] = v;
   }
   if (x["result_ref"] !== undefined) {
-    v = v95(x["result_ref"]);
+    v = v10(x["result_ref"]);
     if (v === F) return F;
     o["result_ref"] = v;
   }
   if (x["primary_metric"] !== undefined) {
-    v = v97(x["primary_metric"]);
+    v = v52(x["primary_metric"]);
     if (v === F) return F;
     o["primary_metric"] = v;
   }
   for (const k of Object.keys(x)) if (!K17.has(k)) o[k] = x[k];
   return o;
 }
-function v90(x: any): any {
+function v54(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v91(x[i]);
+    const v = v53(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v101(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v100(x: any): any {
-  return x === null ? null : v101(x);
-}
-function v103(x: any): any {
-  if (typeof x !== 'number' || !Number.isFinite(x)) return F;
-  return x;
-}
-function v102(x: any): any {
-  return x === null ? null : v103(x);
-}
-function v99(x: any): any {
+function v55(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v45(x["total"]);
+  v = v16(x["total"]);
   if (v === F) return F;
   o["total"] = v;
-  v = v45(x["succeeded"]);
+  v = v16(x["succeeded"]);
   if (v === F) return F;
   o["succeeded"] = v;
-  v = v45(x["failed"]);
+  v = v16(x["failed"]);
   if (v === F) return F;
   o["failed"] = v;
-  v = v45(x["canceled"]);
+  v = v16(x["canceled"]);
   if (v === F) return F;
   o["canceled"] = v;
   if (x["best_run_id"] !== undefined) {
-    v = v100(x["best_run_id"]);
+    v = v10(x["best_run_id"]);
     if (v === F) return F;
     o["best_run_id"] = v;
   }
   if (x["best_primary_metric"] !== undefined) {
-    v = v102(x["best_primary_metric"]);
+    v = v52(x["best_primary_metric"]);
     if (v === F) return F;
     o["best_primary_metric"] = v;
   }
   for (const k of Object.keys(x)) if (!K18.has(k)) o[k] = x[k];
   return o;
 }
-function v104(x: any): any {
-  if (typeof x !== 'boolean') return F;
-  return x;
-}
-function v76(x: any): any {
+function v56(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v77(x["version"]);
+  v = v19(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v78(x["kind"]);
+  v = v48(x["kind"]);
   if (v === F) return F;
   o["kind"] = v;
-  v = v21(x["group_id"]);
+  v = v14(x["group_id"]);
   if (v === F) return F;
   o["group_id"] = v;
-  v = v13(x["created_at"]);
+  v = v12(x["created_at"]);
   if (v === F) return F;
   o["created_at"] = v;
-  v = v79(x["created_by"]);
+  v = v9(x["created_by"]);
   if (v === F) return F;
   o["created_by"] = v;
-  v = v80(x["name"]);
+  v = v9(x["name"]);
   if (v === F) return F;
   o["name"] = v;
   if (x["notes"] !== undefined) {
-    v = v81(x["notes"]);
+    v = v10(x["notes"]);
     if (v === F) return F;
     o["notes"] = v;
   }
   if (x["plan_ref"] !== undefined) {
-    v = v83(x["plan_ref"]);
+    v = v10(x["plan_ref"]);
     if (v === F) return F;
     o["plan_ref"] = v;
   }
-  v = v85(x["status"]);
+  v = v49(x["status"]);
   if (v === F) return F;
   o["status"] = v;
-  v = v86(x["execution"]);
+  v = v50(x["execution"]);
   if (v === F) return F;
   o["execution"] = v;
-  v = v90(x["runs"]);
+  v = v54(x["runs"]);
   if (v === F) return F;
   o["runs"] = v;
-  v = v99(x["summary"]);
+  v = v55(x["summary"]);
   if (v === F) return F;
   o["summary"] = v;
   if (x["paused"] === undefined) o["paused"] = false;
   else {
-    v = v104(x["paused"]);
+    v = v28(x["paused"]);
     if (v === F) return F;
     o["paused"] = v;
   }
   for (const k of Object.keys(x)) if (!K19.has(k)) o[k] = x[k];
   return o;
 }
-function v106(x: any): any {
+function v57(x: any): any {
   if (x !== "succeeded" && x !== "failed" && x !== "cancelled") return F;
   return x;
 }
-function v107(x: any): any {
+function v58(x: any): any {
   if (typeof x !== 'number' || !Number.isFinite(x)) return F;
   if (x < 0) return F;
   return x;
 }
-function v110(x: any): any {
-  if (typeof x !== 'number' || !Number.isFinite(x)) return F;
-  return x;
-}
-function v109(x: any): any {
+function v59(x: any): any {
   if (!isPlainObject(x)) return F;
   const o: any = {};
   for (const k of Object.keys(x)) {
-    const v = v110(x[k]);
+    const v = v44(x[k]);
     if (v === F) return F;
     o[k] = v;
   }
   return o;
 }
-function v113(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v114(x: any): any {
-  if (typeof x !== 'number' || !Number.isFinite(x)) return F;
-  return x;
-}
-function v112(x: any): any {
+function v60(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v113(x["name"]);
+  v = v9(x["name"]);
   if (v === F) return F;
   o["name"] = v;
-  v = v114(x["value"]);
+  v = v44(x["value"]);
   if (v === F) return F;
   o["value"] = v;
   for (const k of Object.keys(x)) if (!K20.has(k)) o[k] = x[k];
   return o;
 }
-function v111(x: any): any {
-  return x === null ? null : v112(x);
+function v61(x: any): any {
+  return x === null ? null : v60(x);
 }
-function v108(x: any): any {
+function v62(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   if (x["metrics"] !== undefined) {
-    v = v109(x["metrics"]);
+    v = v59(x["metrics"]);
     if (v === F) return F;
     o["metrics"] = v;
   }
   if (x["primary_metric"] !== undefined) {
-    v = v111(x["primary_metric"]);
+    v = v61(x["primary_metric"]);
     if (v === F) return F;
     o["primary_metric"] = v;
   }
   for (const k of Object.keys(x)) if (!K21.has(k)) o[k] = x[k];
   return o;
 }
-function v117(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v118(x: any): any {
+function v63(x: any): any {
   if (x !== "model" && x !== "metrics" && x !== "encoder" && x !== "checkpoint" && x !== "log" && x !== "other") return F;
   return x;
 }
-function v119(x: any): any {
-  if (!Number.isSafeInteger(x)) return F;
-  if (x < 0) return F;
-  return x;
-}
-function v116(x: any): any {
+function v64(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v117(x["path"]);
+  v = v9(x["path"]);
   if (v === F) return F;
   o["path"] = v;
-  v = v118(x["type"]);
+  v = v63(x["type"]);
   if (v === F) return F;
   o["type"] = v;
-  v = v119(x["bytes"]);
+  v = v16(x["bytes"]);
   if (v === F) return F;
   o["bytes"] = v;
   for (const k of Object.keys(x)) if (!K22.has(k)) o[k] = x[k];
   return o;
 }
-function v115(x: any): any {
+function v65(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v116(x[i]);
+    const v = v64(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v120(x: any): any {
+function v66(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   for (const k of Object.keys(x)) if (!K23.has(k)) o[k] = x[k];
   return o;
 }
-function v123(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v124(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v126(x: any): any {
-  if (typeof x !== 'string') return F;
-  return x;
-}
-function v125(x: any): any {
-  return x === null ? null : v126(x);
-}
-function v122(x: any): any {
+function v67(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v123(x["message"]);
+  v = v9(x["message"]);
   if (v === F) return F;
   o["message"] = v;
-  v = v124(x["type"]);
+  v = v9(x["type"]);
   if (v === F) return F;
   o["type"] = v;
   if (x["traceback"] !== undefined) {
-    v = v125(x["traceback"]);
+    v = v10(x["traceback"]);
     if (v === F) return F;
     o["traceback"] = v;
   }
   for (const k of Object.keys(x)) if (!K24.has(k)) o[k] = x[k];
   return o;
 }
-function v121(x: any): any {
-  return x === null ? null : v122(x);
+function v68(x: any): any {
+  return x === null ? null : v67(x);
 }
-function v105(x: any): any {
+function v69(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v1(x["version"]);
+  v = v0(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v106(x["status"]);
+  v = v57(x["status"]);
   if (v === F) return F;
   o["status"] = v;
-  v = v107(x["duration_ms"]);
+  v = v58(x["duration_ms"]);
   if (v === F) return F;
   o["duration_ms"] = v;
   if (x["started_at"] !== undefined) {
-    v = v13(x["started_at"]);
+    v = v12(x["started_at"]);
     if (v === F) return F;
     o["started_at"] = v;
   }
   if (x["finished_at"] !== undefined) {
-    v = v13(x["finished_at"]);
+    v = v12(x["finished_at"]);
     if (v === F) return F;
     o["finished_at"] = v;
   }
   if (x["summary"] !== undefined) {
-    v = v108(x["summary"]);
+    v = v62(x["summary"]);
     if (v === F) return F;
     o["summary"] = v;
   }
   if (x["artifacts"] !== undefined) {
-    v = v115(x["artifacts"]);
+    v = v65(x["artifacts"]);
     if (v === F) return F;
     o["artifacts"] = v;
   }
   if (x["effective_config"] !== undefined) {
-    v = v120(x["effective_config"]);
+    v = v66(x["effective_config"]);
     if (v === F) return F;
     o["effective_config"] = v;
   }
   if (x["error"] !== undefined) {
-    v = v121(x["error"]);
+    v = v68(x["error"]);
     if (v === F) return F;
     o["error"] = v;
   }
@@ -1166,13 +950,13 @@ function v105(x: any): any {
 
 /** Per kind: the parsed document (defaults applied, keys in zod's order), or INVALID. */
 export const COMPILED: Record<DocumentKind, (doc: unknown) => unknown> = {
-  request: v0,
-  plan: v25,
+  request: v18,
+  plan: v30,
   queue: v42,
-  daemon: v68,
-  group: v76,
-  result: v105,
+  daemon: v47,
+  group: v56,
+  result: v69,
 };
 
 /** One job of the queue (a line of history.jsonl). */
-export const compiledJob: (doc: unknown) => unknown = v47;
+export const compiledJob: (doc: unknown) => unknown = v39;

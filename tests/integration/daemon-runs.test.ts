@@ -15,6 +15,20 @@ const logLines = (ws: string, runId: string): string[] => readFileSync(path.join
 /** A job that prints, waits for the file `release` in the workspace, prints again and exits with `code`. */
 const waiting = (code = 0): string[] => ['sh', '-c', `echo before; while [ ! -f release ]; do sleep 0.05; done; echo after; exit ${code}`];
 
+/** Queues a `waiting` run, lets a daemon start it and copy its first line, then kills that daemon with SIGKILL. */
+async function killDaemonWhileRunning(ws: string, runId: string, code: number): Promise<any> {
+  writeRun(ws, runId, baseRequest({ command: waiting(code) }));
+  await runCli(['enqueue-run', '--run-id', runId], { cwd: ws });
+  const d1 = startDaemon(ws);
+  const job = await waitFor('running and printing', () => {
+    const j = queueJobs(ws).find((x) => x.state === 'running' && x.pid);
+    return j && logLines(ws, runId).some((l) => l.endsWith('] before')) ? j : undefined;
+  });
+  d1.kill('SIGKILL');
+  await d1.exited;
+  return job;
+}
+
 describe('jobs run by the daemon itself', () => {
   it("copies the job's output into logs.txt while it runs, timestamped, tokens verbatim, and leaves no helper files", async () => {
     const ws = tempWorkspace();
@@ -48,15 +62,7 @@ describe('jobs run by the daemon itself', () => {
 
   it('kill -9 of the daemon: a job that ends while no daemon runs is concluded from its exit status, not run again', async () => {
     const ws = tempWorkspace();
-    writeRun(ws, 'survivor', baseRequest({ command: waiting(3) }));
-    await runCli(['enqueue-run', '--run-id', 'survivor'], { cwd: ws });
-    const d1 = startDaemon(ws);
-    const job = await waitFor('running and printing', () => {
-      const j = queueJobs(ws).find((x) => x.state === 'running' && x.pid);
-      return j && logLines(ws, 'survivor').some((l) => l.endsWith('] before')) ? j : undefined;
-    });
-    d1.kill('SIGKILL');
-    await d1.exited;
+    const job = await killDaemonWhileRunning(ws, 'survivor', 3);
     writeFileSync(path.join(ws, 'release'), '');
     await waitFor('job ended', () => !existsSync(`/proc/${job.pid}`) || readFileSync(`/proc/${job.pid}/stat`, 'utf8').includes(') Z'));
     const d2 = startDaemon(ws);
@@ -76,15 +82,7 @@ describe('jobs run by the daemon itself', () => {
 
   it('kill -9 of the daemon: a job still running is re-adopted; its output goes on into logs.txt once, and its outcome is recorded', async () => {
     const ws = tempWorkspace();
-    writeRun(ws, 'adoptee', baseRequest({ command: waiting(0) }));
-    await runCli(['enqueue-run', '--run-id', 'adoptee'], { cwd: ws });
-    const d1 = startDaemon(ws);
-    const job = await waitFor('running and printing', () => {
-      const j = queueJobs(ws).find((x) => x.state === 'running' && x.pid);
-      return j && logLines(ws, 'adoptee').some((l) => l.endsWith('] before')) ? j : undefined;
-    });
-    d1.kill('SIGKILL');
-    await d1.exited;
+    const job = await killDaemonWhileRunning(ws, 'adoptee', 0);
     const d2 = startDaemon(ws);
     await d2.waitForLine(/DAEMON=STARTED/);
     writeFileSync(path.join(ws, 'release'), '');
