@@ -415,7 +415,8 @@ function trainingEnv(opts: PrepareOptions, request: RunRequest, device: DeviceDe
   };
 }
 
-const describeExit = (e: ProcessExit): string => (e.signal ? `was killed by ${e.signal}` : `exited with code ${e.exitCode}`);
+const describeExit = (e: ProcessExit): string =>
+  e.signal ? `was killed by ${e.signal}` : e.exitCode === null ? 'ended without an exit status (killed while no daemon watched it?)' : `exited with code ${e.exitCode}`;
 
 interface TrainerSummary {
   metrics?: Record<string, number>;
