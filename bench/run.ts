@@ -60,7 +60,15 @@ function time(cmd: string, argv: string[], cwd?: string): number {
   return t;
 }
 const rf = (argv: string[], cwd: string): number => time(process.execPath, [CLI, ...argv], cwd);
-const has = (bin: string): boolean => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
+const PEER_PACKAGES: Record<string, string> = { tsp: 'task-spooler', nq: 'nq' };
+const saidMissing = new Set<string>();
+/** Whether a peer is installed; a missing one is skipped, once with how to install it. */
+const has = (bin: string): boolean => {
+  if (spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0) return true;
+  if (!saidMissing.has(bin)) console.error(`  ${bin} is not installed: its figures are skipped (Debian: apt-get install ${PEER_PACKAGES[bin] ?? bin})`);
+  saidMissing.add(bin);
+  return false;
+};
 const sleep = (t: number): Promise<void> => new Promise((r) => setTimeout(r, t));
 
 /** A workspace whose queue holds `jobs` jobs in `state`, written directly (no CLI). */

@@ -11,6 +11,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import type { LaunchRecord } from '../contracts/launch.js';
 import type { Job, JobState } from '../contracts/queue.js';
 import type { RunResult } from '../contracts/result.js';
 import type { Clock, TimerHandle } from '../infra/clock.js';
@@ -24,7 +25,7 @@ import { primaryMetricOf, type PrimaryMetric } from '../queue/primary-metric.js'
 import { jobStateOfResult, type OrphanPolicy, resolveOrphan, resultBelongsTo } from '../queue/recovery.js';
 import { schedule, usesGpuSlot } from '../queue/scheduler.js';
 import { ENV_GPU_ID, ENV_GPU_PRESENT, ENV_GPU_REASON } from '../run/device.js';
-import { concludeRun, type LaunchRecord, type LaunchSpec, prepareRun, type PreparedRun, readLaunchRecord, type StopVerdict, writeLaunchRecord } from '../run/execute.js';
+import { concludeRun, type LaunchSpec, prepareRun, type PreparedRun, readLaunchRecord, type StopVerdict, writeLaunchRecord } from '../run/execute.js';
 import { OutputTail, outputFile } from '../run/output-tail.js';
 import { findTrainerPython } from '../run/python.js';
 import { RunLog } from '../run/run-log.js';
@@ -44,17 +45,17 @@ import { displayPath, requestFile, resultFile, runDir, type WorkspacePaths } fro
 import { readDaemonStatus, readResult, type StateTx, updateState } from '../workspace/store.js';
 import { TypedEmitter, type DaemonEvents } from './events.js';
 import {
+  type ChildOutcome,
   type DetachedProcess,
   findProgram,
-  fromShellStatus,
   isAlive,
   isGroupAlive,
   isSameProcess,
   processArgv,
   readExitFile,
-  type RecordedExit,
   terminateProcessGroup,
   waitForExit,
+  shellExit,
   withExitFile,
 } from './process.js';
 import { Spawner } from './spawner.js';
@@ -124,8 +125,6 @@ interface EndedJob {
   metric: PrimaryMetric | null;
 }
 
-/** A run forked by the warm worker: its exit is reported as it is (not through a shell's 128+N). */
-type WarmProcess = DetachedProcess & { warm: true };
 
 /** The exit status file a job's process leaves in its run folder. */
 const exitFileOf = (dir: string): string => path.join(dir, '.exit_status');
@@ -248,7 +247,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       tx.queue.gpu_slots = this.options.gpuSlots;
       for (const job of tx.queue.jobs.filter((j) => j.state === 'running')) {
         const dir = runDir(this.ws, job.run_id);
-        const launched = await readLaunchRecord(dir);
+        const launched = readLaunchRecord(dir);
         const record = launched?.job_id === job.job_id ? launched : undefined;
         // A recorded start time identifies the process; without one, its command line must name the run.
         const alive = !!job.pid && isSameProcess(job.pid, job.process_start_time) && (!!job.process_start_time || this.isOurJob(job));
@@ -487,11 +486,13 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     rmSync(exitFileOf(dir), { force: true });
     writeLaunchRecord(dir, record);
     const tail = OutputTail.start(dir, log, this.clock);
-    let proc: DetachedProcess | undefined;
-    if (record.mode === 'trainer' && spec.trainerArgs) proc = await this.forkWarm(job, spec.program, spec, dir);
+    let proc = record.mode === 'trainer' ? await this.forkWarm(job, spec, dir) : undefined;
     try {
-      const [file, args] = withExitFile(spec.program, spec.args, exitFileOf(dir));
-      proc ??= await this.spawner.spawn(file, args, { cwd: spec.cwd, env: spec.env, outputFile: outputFile(dir), exitFile: exitFileOf(dir) });
+      if (!proc) {
+        const [file, args] = withExitFile(spec.program, spec.args, exitFileOf(dir));
+        const spawned = await this.spawner.spawn(file, args, { cwd: spec.cwd, env: spec.env, outputFile: outputFile(dir), exitFile: exitFileOf(dir) });
+        proc = { ...spawned, exited: spawned.exited.then(shellExit) };
+      }
     } catch (err) {
       tail.close();
       return cannotStart((err as Error).message);
@@ -511,33 +512,25 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       process_start_time: proc.startTime,
       gpu_device: gpuDevice,
     });
-    // The sh wrapper reports a signal as 128+N; the warm worker reports it as it is.
-    const viaShell = !('warm' in proc);
-    const exited = proc.exited.then((e): RecordedExit => (!viaShell || e.signal || e.exitCode === null ? e : fromShellStatus(e.exitCode)));
-    return this.track(job, { adopted: false, usesGpu, exited, run: { record, log, tail } });
+    return this.track(job, { adopted: false, usesGpu, exited: proc.exited, run: { record, log, tail } });
   }
 
   /**
    * Starts a trainer run as a fork of the warm worker, when the worker runs this Python and is ready;
    * otherwise undefined (the run starts cold) and the worker is warmed up for the next runs.
    */
-  private async forkWarm(job: Job, python: string, spec: LaunchSpec, dir: string): Promise<WarmProcess | undefined> {
-    if (!this.options.warmTrainer) return undefined;
+  private async forkWarm(job: Job, spec: LaunchSpec, dir: string): Promise<DetachedProcess | undefined> {
+    if (!this.options.warmTrainer || !spec.trainerArgs) return undefined;
     const base = await this.trainerPython(false).catch(() => undefined);
-    if (python !== base) return undefined; // an mlp run needing another Python (with torch) than the worker's
-    this.worker ??= new WarmWorker({ python, logFile: path.join(this.ws.queueDir, 'worker.log'), env: this.options.env, clock: this.clock });
-    return this.forkFrom(this.worker, job, spec.trainerArgs!, spec, dir);
-  }
-
-  private async forkFrom(worker: WarmWorker, job: Job, argv: string[], spec: LaunchSpec, dir: string): Promise<WarmProcess | undefined> {
+    if (spec.program !== base) return undefined; // an mlp run needing another Python (with torch) than the worker's
+    this.worker ??= new WarmWorker({ python: base, logFile: path.join(this.ws.queueDir, 'worker.log'), env: this.options.env, clock: this.clock });
     // Waiting for the worker's first start would hold the state lock for a second: start it, run cold now.
-    if (!worker.isReady) {
-      worker.warmUp();
+    if (!this.worker.isReady) {
+      this.worker.warmUp();
       return undefined;
     }
     try {
-      const run = await worker.fork({ id: job.job_id, argv, env: spec.env, cwd: spec.cwd, outputFile: outputFile(dir), exitStatusFile: exitFileOf(dir) });
-      return { pid: run.pid, pgid: run.pgid, startTime: run.startTime, exited: run.exited, warm: true };
+      return await this.worker.fork({ id: job.job_id, argv: spec.trainerArgs, env: spec.env, cwd: spec.cwd, outputFile: outputFile(dir), exitStatusFile: exitFileOf(dir) });
     } catch (err) {
       const message = (err as Error).message;
       if (message !== this.lastWorkerError) this.log.warn({ err: message }, 'warm worker unavailable; starting runs cold');
@@ -549,7 +542,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   /** Supervises a running job: timeout, and concluding it when it ends. */
   private track(
     job: Job,
-    how: { adopted: boolean; usesGpu?: boolean; exited?: Promise<RecordedExit>; run?: ActiveJob['run'] | undefined },
+    how: { adopted: boolean; usesGpu?: boolean; exited?: Promise<ChildOutcome>; run?: ActiveJob['run'] | undefined },
   ): ActiveJob {
     let resolveSettled!: () => void;
     const a: ActiveJob = {
@@ -572,7 +565,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     // A job this daemon did not start is not its child: it learns of the exit by looking.
     const exited =
       how.exited ??
-      waitForExit(a.pid, a.startTime, this.clock).then((): RecordedExit => readExitFile(exitFileOf(dir)) ?? { exitCode: null, signal: null });
+      waitForExit(a.pid, a.startTime, this.clock).then((): ChildOutcome => readExitFile(exitFileOf(dir)) ?? { exitCode: null, signal: null });
     void exited.then((e) => this.onJobExit(a, e));
     this.active.set(a.jobId, a);
     return a;
@@ -588,7 +581,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     if (forced) this.log.warn({ job_id: a.jobId }, 'job ignored SIGTERM; killed');
   }
 
-  private async onJobExit(a: ActiveJob, exit: RecordedExit): Promise<void> {
+  private async onJobExit(a: ActiveJob, exit: ChildOutcome): Promise<void> {
     if (a.timeout) this.clock.clearTimeout(a.timeout);
     if (this.state === 'stopped') return; // abandoned: the job belongs to another daemon now
     // Whatever the job left behind in its process group goes with it.
@@ -615,7 +608,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   }
 
   /** Concludes a run this daemon prepared (or took over): the rest of its output, result.json. */
-  private async conclude(a: ActiveJob, run: NonNullable<ActiveJob['run']>, exit: RecordedExit): Promise<EndedJob> {
+  private async conclude(a: ActiveJob, run: NonNullable<ActiveJob['run']>, exit: ChildOutcome): Promise<EndedJob> {
     run.tail.close();
     const dir = runDir(this.ws, a.runId);
     if (!existsSync(dir)) throw new Error(`Run directory not found: ${displayPath(this.ws, dir)}`);

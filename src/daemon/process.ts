@@ -7,6 +7,7 @@ import { accessSync, closeSync, constants as fsConstants, openSync, readdirSync,
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { WarmExitStatusSchema } from '../contracts/warm-worker.js';
 import type { Clock } from '../infra/clock.js';
 
 export interface ChildOutcome {
@@ -130,7 +131,9 @@ export function isGroupAlive(pgid: number): boolean {
   return false;
 }
 
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+/** Sends `signal` to every process of the group (no-op when it is gone). */
+export function signalGroup(pgid: number | null | undefined, signal: NodeJS.Signals): void {
+  if (!pgid || pgid <= 1) return;
   try {
     process.kill(-pgid, signal);
   } catch {
@@ -179,13 +182,12 @@ export function withExitFile(program: string, args: readonly string[], exitFile:
   return ['/bin/sh', ['-c', script, exitFile, program, ...args]];
 }
 
-export interface RecordedExit {
-  exitCode: number | null;
-  signal: string | null;
-}
-
-/** The exit status recorded in an exit file: a number (the sh wrapper) or JSON (the warm worker). */
-export function readExitFile(file: string): RecordedExit | undefined {
+/**
+ * The exit status a job's process left in its exit file: a number (the sh wrapper's `$?`) or the warm
+ * worker's `{"pid","exit_code","signal"}` (with `pid`, to tell it from another run's). Undefined when
+ * there is none, or it is unreadable (cut short: as if there were none).
+ */
+export function readExitFile(file: string): (ChildOutcome & { pid?: number }) | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8').trim();
@@ -194,18 +196,18 @@ export function readExitFile(file: string): RecordedExit | undefined {
   }
   if (/^\d+$/.test(text)) return fromShellStatus(Number(text));
   try {
-    const doc = JSON.parse(text) as { exit_code?: unknown; signal?: unknown };
-    return {
-      exitCode: typeof doc.exit_code === 'number' ? doc.exit_code : null,
-      signal: typeof doc.signal === 'string' ? doc.signal : null,
-    };
+    const status = WarmExitStatusSchema.safeParse(JSON.parse(text));
+    return status.success ? { pid: status.data.pid, exitCode: status.data.exit_code, signal: status.data.signal } : undefined;
   } catch {
-    return undefined; // cut short: as if there were none
+    return undefined;
   }
 }
 
+/** How the program under `withExitFile` ended, from how its shell ended. */
+export const shellExit = (e: ChildOutcome): ChildOutcome => (e.signal || e.exitCode === null ? e : fromShellStatus(e.exitCode));
+
 /** A shell's `$?`: 128+N means the program was killed by signal N. */
-export function fromShellStatus(status: number): RecordedExit {
+export function fromShellStatus(status: number): ChildOutcome {
   if (status > 128 && status < 128 + 65) {
     const name = Object.entries(osConstants.signals).find(([, n]) => n === status - 128)?.[0];
     if (name) return { exitCode: null, signal: name };

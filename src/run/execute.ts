@@ -10,10 +10,11 @@
  * Whatever happens (bad request, missing dataset, crash, cancel), the run ends with a result.json.
  */
 import { readdir, rm, stat } from 'node:fs/promises';
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { parseDocument } from '../contracts/document.js';
+import { parseDocument, parseJsonText } from '../contracts/document.js';
+import { type LaunchRecord, LaunchRecordSchema } from '../contracts/launch.js';
 import { DEFAULT_SEED, FAMILY_DEFAULTS } from '../contracts/constants.js';
 import type { RunRequest } from '../contracts/request.js';
 import type { ResultStatus, RunResult } from '../contracts/result.js';
@@ -21,7 +22,7 @@ import type { Clock } from '../infra/clock.js';
 import { MissingFilesError } from '../infra/errors.js';
 import { formatUtcSeconds } from '../infra/time.js';
 import { primaryMetricOf } from '../queue/primary-metric.js';
-import { isNotFound, readTextIfExists, writeJsonAtomic } from '../workspace/json-file.js';
+import { readTextIfExists, readTextIfExistsSync, replaceFileSync, serialize, writeJsonAtomic } from '../workspace/json-file.js';
 import { displayPath, type WorkspacePaths } from '../workspace/paths.js';
 import { type DeviceDecision, decideDevice, deviceEnv, ENV_GPU_ID, ENV_GPU_PRESENT } from './device.js';
 import { detectWithNvidiaSmi, pickDevice } from '../gpu/devices.js';
@@ -53,19 +54,6 @@ export interface RunOptions extends PrepareOptions {
 export interface RunOutcome {
   status: ResultStatus;
   result: RunResult;
-}
-
-/** What a run decided when it started, kept in `<run>/.launch.json` until it is concluded. */
-export interface LaunchRecord {
-  job_id: string | null;
-  /** When the run started, epoch ms. */
-  started_ms: number;
-  name: string | null;
-  /** `command`: the request's own program; `trainer`: the built-in trainer. */
-  mode: 'command' | 'trainer';
-  /** The program started (the user's, or the trainer's Python), for messages. */
-  program: string;
-  effective_config: Record<string, unknown>;
 }
 
 /** The training process to start. */
@@ -111,31 +99,18 @@ interface RunContext {
 export const launchRecordFile = (runDir: string): string => path.join(runDir, '.launch.json');
 const summaryFileOf = (runDir: string): string => path.join(runDir, '.trainer-summary.json');
 
-/** Reads `<run>/.launch.json`; undefined when absent or unreadable (a run started by an older version). */
-export async function readLaunchRecord(runDir: string): Promise<LaunchRecord | undefined> {
-  try {
-    const doc = JSON.parse((await readTextIfExists(launchRecordFile(runDir))) ?? 'null') as LaunchRecord | null;
-    return doc && typeof doc.started_ms === 'number' && (doc.mode === 'command' || doc.mode === 'trainer') ? doc : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * Reads `<run>/.launch.json`; undefined when there is none or it is unusable — then the run is treated
+ * as one started by an older version (its job is resolved from result.json, or failed and re-queued).
+ */
+export function readLaunchRecord(runDir: string): LaunchRecord | undefined {
+  const json = parseJsonText(readTextIfExistsSync(launchRecordFile(runDir)) ?? '');
+  const record = json.ok ? LaunchRecordSchema.safeParse(json.value) : undefined;
+  return record?.success ? record.data : undefined;
 }
 
-/** Writes the launch record: temp file and rename (atomic against a crash of the daemon; no fsync needed). */
 export function writeLaunchRecord(runDir: string, record: LaunchRecord): void {
-  const file = launchRecordFile(runDir);
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
-  renameSync(`${file}.tmp`, file);
-}
-
-/** A small file's text, or undefined when it does not exist. */
-function readSmallFile(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  replaceFileSync(launchRecordFile(runDir), serialize(record));
 }
 
 function errorResult(message: string, type: string): Pick<RunResult, 'error'> {
@@ -276,7 +251,7 @@ export async function prepareRun(opts: PrepareOptions): Promise<PreparedRun> {
   log.info(`Run ${path.basename(runDir)}${opts.jobId ? ` (job ${opts.jobId})` : ''}${opts.dryRun ? ' (dry run)' : ''}`);
 
   const requestPath = path.join(runDir, 'request.json');
-  const text = readSmallFile(requestPath);
+  const text = readTextIfExistsSync(requestPath);
   if (text === undefined) {
     return { outcome: await finish(ctx, 'failed', errorResult(`Request not found: ${displayPath(ws, requestPath)}`, 'MissingFiles')) };
   }

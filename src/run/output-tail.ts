@@ -9,6 +9,7 @@
 import { closeSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock, TimerHandle } from '../infra/clock.js';
+import { replaceFileSync } from '../workspace/json-file.js';
 import type { RunLog } from './run-log.js';
 
 export const outputFile = (runDir: string): string => path.join(runDir, 'output.log');
@@ -77,7 +78,7 @@ export class OutputTail {
     }
     if (all) this.log.flush();
     try {
-      writeFileSync(offsetFile(this.runDir), String(this.offset));
+      replaceFileSync(offsetFile(this.runDir), String(this.offset));
     } catch {
       // the run folder went away
     }

@@ -11,12 +11,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseWorkerLine, WarmExitStatusSchema, type WorkerMessage } from '../contracts/warm-worker.js';
+import { parseWorkerLine, type WorkerMessage } from '../contracts/warm-worker.js';
 import { systemClock, type Clock, type TimerHandle } from '../infra/clock.js';
 import { OperationFailedError } from '../infra/errors.js';
-import { type ChildOutcome, processStartTime, waitForExit } from '../daemon/process.js';
+import { type ChildOutcome, processStartTime, readExitFile, signalGroup, waitForExit } from '../daemon/process.js';
 import { TypedEmitter } from '../daemon/events.js';
 import { PYTHON_DIR } from './python.js';
 
@@ -268,7 +267,7 @@ export class WarmWorker extends TypedEmitter<WarmWorkerEvents> {
     };
     const startTimer = this.clock.setTimeout(() => {
       fail(`no "ready" within ${this.opts.startTimeoutMs} ms; see ${logFile}`);
-      killGroup(conn.pid, 'SIGKILL');
+      signalGroup(conn.pid, 'SIGKILL');
     }, this.opts.startTimeoutMs);
 
     let noise: string | undefined;
@@ -323,7 +322,7 @@ export class WarmWorker extends TypedEmitter<WarmWorkerEvents> {
       const pending = conn.pending.get(message.id);
       if (!pending) {
         // Answered after we gave up on it (fork timeout): nobody will watch that run, so stop it.
-        killGroup(message.pid, 'SIGKILL');
+        signalGroup(message.pid, 'SIGKILL');
         return;
       }
       conn.pending.delete(message.id);
@@ -355,13 +354,9 @@ export class WarmWorker extends TypedEmitter<WarmWorkerEvents> {
   /** The worker is gone but the run may not be: wait for its pid to go, then read its exit status. */
   private async watchOrphan(conn: Connection, record: RunRecord): Promise<void> {
     await waitForExit(record.pid, record.startTime, this.clock, this.opts.pollMs);
-    let outcome: ChildOutcome = { exitCode: null, signal: null };
-    try {
-      const status = WarmExitStatusSchema.safeParse(JSON.parse(await readFile(record.exitStatusFile, 'utf8')));
-      if (status.success && status.data.pid === record.pid) outcome = { exitCode: status.data.exit_code, signal: status.data.signal };
-    } catch {
-      // no exit status: the worker died before the run ended
-    }
+    // No exit status (or another run's): the worker died before the run ended.
+    const status = readExitFile(record.exitStatusFile);
+    const outcome = status && status.pid === record.pid ? { exitCode: status.exitCode, signal: status.signal } : { exitCode: null, signal: null };
     this.finishRun(conn, record, outcome);
   }
 
@@ -388,15 +383,6 @@ export class WarmWorker extends TypedEmitter<WarmWorkerEvents> {
     let timer: TimerHandle | undefined;
     await Promise.race([conn.gone, new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, this.opts.closeTimeoutMs)))]);
     if (timer) this.clock.clearTimeout(timer);
-  }
-}
-
-function killGroup(pid: number | null, signal: NodeJS.Signals): void {
-  if (!pid || pid <= 1) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
   }
 }
 

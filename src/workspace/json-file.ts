@@ -2,6 +2,7 @@
  * Reading and writing JSON state files. Reads validate against a contract and fail with an error that
  * names the file; writes are atomic (temp file in the same folder, fsync, rename over).
  */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
 import type { DocumentKind } from '../contracts/constants.js';
 import { parseDocument } from '../contracts/document.js';
@@ -10,6 +11,16 @@ import { CorruptFileError } from '../infra/errors.js';
 
 export function isNotFound(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/** Reads a small file as UTF-8 text, synchronously; `undefined` when it does not exist. */
+export function readTextIfExistsSync(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
 }
 
 /** Reads a file as UTF-8 text; `undefined` when it does not exist. */
@@ -32,7 +43,11 @@ export async function readDocument<K extends DocumentKind>(
   label: string,
 ): Promise<DocumentOf<K> | undefined> {
   const text = await readTextIfExists(file);
-  if (text === undefined) return undefined;
+  return text === undefined ? undefined : documentOf(kind, text, label);
+}
+
+/** Validates the text of a state file; `CorruptFileError` naming `label` when it does not parse or validate. */
+export async function documentOf<K extends DocumentKind>(kind: K, text: string, label: string): Promise<DocumentOf<K>> {
   const parsed = await parseDocument(kind, text);
   if (!parsed.ok) throw new CorruptFileError(label, parsed.problems.join('; '));
   return parsed.value;
@@ -94,6 +109,17 @@ export async function stageAtomicWrite(file: string, text: string): Promise<Stag
     },
     abort: () => rm(temp, { force: true }).catch(() => undefined),
   };
+}
+
+/**
+ * Replaces a small file synchronously: temp file and rename, not fsynced. Atomic against a crash of
+ * the process (a reader sees the old text or the new), for a run's helper files that matter only to
+ * a daemon taking over after a crash (its launch record, how much of its output was copied).
+ */
+export function replaceFileSync(file: string, text: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, text);
+  renameSync(temp, file);
 }
 
 /**

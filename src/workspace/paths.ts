@@ -47,11 +47,6 @@ export const groupPlanFile = (ws: WorkspacePaths, groupId: string): string => pa
 /** A run's result.json as group records refer to it (`result_ref`): `.ml/runs/<id>/result.json`. */
 export const resultRef = (runId: string): string => `.ml/runs/${runId}/result.json`;
 
-/** Workspace-relative path with forward slashes, as files record paths (`result_ref`). */
-export function toWorkspaceRef(ws: WorkspacePaths, absolute: string): string {
-  return path.relative(ws.root, absolute).split(path.sep).join('/');
-}
-
 /** A path shown to users: workspace-relative when inside the workspace. */
 export function displayPath(ws: WorkspacePaths, absolute: string): string {
   const rel = path.relative(ws.root, absolute);

@@ -15,7 +15,6 @@ import path from 'node:path';
 import type { DaemonStatus } from '../contracts/daemon.js';
 import type { Group } from '../contracts/group.js';
 import { SAFE_ID_PATTERN } from '../contracts/constants.js';
-import { parseDocument } from '../contracts/document.js';
 import { emptyQueue } from '../contracts/empty-queue.js';
 import type { Job, Queue } from '../contracts/queue.js';
 import type { RunRequest } from '../contracts/request.js';
@@ -23,7 +22,6 @@ import type { RunResult } from '../contracts/result.js';
 import type { DocumentOf } from '../contracts/index.js';
 import type { Clock } from '../infra/clock.js';
 import { randomHex } from '../infra/random.js';
-import { CorruptFileError } from '../infra/errors.js';
 import { formatTimestamp } from '../infra/time.js';
 import { addArchivedCounts, mergeArchived, selectArchivable } from '../queue/archive.js';
 import { newGroupRecord, syncGroupWithQueue } from '../queue/group-record.js';
@@ -31,7 +29,7 @@ import { formatJobId, uniqueId } from '../queue/ids.js';
 import type { PrimaryMetric } from '../queue/primary-metric.js';
 import { CREATED_BY } from '../version.js';
 import { appendHistory, findArchivedJobs, readHistory } from './history-file.js';
-import { readDocument, readTextIfExists, serialize, type StagedWrite, stageAtomicWrite, writeJsonAtomic } from './json-file.js';
+import { documentOf, readDocument, readTextIfExists, serialize, type StagedWrite, stageAtomicWrite, writeJsonAtomic } from './json-file.js';
 import { withStateLock } from './lock.js';
 import {
   displayPath,
@@ -169,9 +167,7 @@ async function readForUpdate<K extends 'queue' | 'group'>(ws: WorkspacePaths, ki
   if (text === undefined) return { text, doc: undefined };
   const known = lastWritten.get(file);
   if (known?.text === text) return { text, doc: known.doc as DocumentOf<K> };
-  const parsed = await parseDocument(kind, text);
-  if (!parsed.ok) throw new CorruptFileError(displayPath(ws, file), parsed.problems.join('; '));
-  return { text, doc: parsed.value };
+  return { text, doc: await documentOf(kind, text, displayPath(ws, file)) };
 }
 
 /**

@@ -29,13 +29,21 @@ async function killDaemonWhileRunning(ws: string, runId: string, code: number): 
   return job;
 }
 
+/** Runs one job of `command` through a daemon to its end; the daemon is stopped again. */
+async function runOneJob(ws: string, runId: string, command: string[]): Promise<any> {
+  writeRun(ws, runId, baseRequest({ command }));
+  await runCli(['enqueue-run', '--run-id', runId], { cwd: ws });
+  const d = startDaemon(ws);
+  const [job] = await waitFor('done', allDone(ws, 1));
+  d.kill();
+  await d.exited;
+  return job;
+}
+
 describe('jobs run by the daemon itself', () => {
   it("copies the job's output into logs.txt while it runs, timestamped, tokens verbatim, and leaves no helper files", async () => {
     const ws = tempWorkspace();
-    writeRun(ws, 'talk', baseRequest({ command: ['sh', '-c', 'echo one; echo "[RF:PROGRESS=1/2 steps]"; printf "no newline"'] }));
-    await runCli(['enqueue-run', '--run-id', 'talk'], { cwd: ws });
-    const d = startDaemon(ws);
-    const [job] = await waitFor('done', allDone(ws, 1));
+    const job = await runOneJob(ws, 'talk', ['sh', '-c', 'echo one; echo "[RF:PROGRESS=1/2 steps]"; printf "no newline"']);
     expect(job).toMatchObject({ state: 'succeeded', exit_code: 0 });
     const lines = logLines(ws, 'talk');
     expect(lines).toContain('[RF:PROGRESS=1/2 steps]');
@@ -44,20 +52,13 @@ describe('jobs run by the daemon itself', () => {
     for (const helper of ['output.log', '.output-offset', '.launch.json', '.exit_status']) {
       expect(existsSync(path.join(runFolder(ws, 'talk'), helper)), helper).toBe(false);
     }
-    d.kill();
-    await d.exited;
   });
 
   it('a program killed by a signal fails with that signal named', async () => {
     const ws = tempWorkspace();
-    writeRun(ws, 'killed', baseRequest({ command: ['sh', '-c', 'kill -KILL $$'] }));
-    await runCli(['enqueue-run', '--run-id', 'killed'], { cwd: ws });
-    const d = startDaemon(ws);
-    const [job] = await waitFor('done', allDone(ws, 1));
+    const job = await runOneJob(ws, 'killed', ['sh', '-c', 'kill -KILL $$']);
     expect(job).toMatchObject({ state: 'failed', error: 'Command was killed by SIGKILL' });
     expect(readJson(path.join(runFolder(ws, 'killed'), 'result.json'))).toMatchObject({ status: 'failed', error: { type: 'CommandFailed' } });
-    d.kill();
-    await d.exited;
   });
 
   it('kill -9 of the daemon: a job that ends while no daemon runs is concluded from its exit status, not run again', async () => {

@@ -17,8 +17,9 @@ describe('exit status files', () => {
     ['the sh wrapper: a code', '0\n', { exitCode: 0, signal: null }],
     ['the sh wrapper: a failure', '3\n', { exitCode: 3, signal: null }],
     ['the sh wrapper: 128+N is signal N', '143\n', { exitCode: null, signal: 'SIGTERM' }],
-    ['the warm worker: a code', '{"pid":7,"exit_code":1,"signal":null}', { exitCode: 1, signal: null }],
-    ['the warm worker: a signal', '{"pid":7,"exit_code":null,"signal":"SIGKILL"}', { exitCode: null, signal: 'SIGKILL' }],
+    ['the warm worker: a code', '{"pid":7,"exit_code":1,"signal":null}', { pid: 7, exitCode: 1, signal: null }],
+    ['the warm worker: a signal', '{"pid":7,"exit_code":null,"signal":"SIGKILL"}', { pid: 7, exitCode: null, signal: 'SIGKILL' }],
+    ['not the warm worker\'s form', '{"exit_code":"0"}', undefined],
   ])('%s', (_name, text, expected) => {
     expect(readExitFile(file(`f${Math.random()}`, text))).toEqual(expected);
   });
