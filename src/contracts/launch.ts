@@ -15,5 +15,11 @@ export const LaunchRecordSchema = z.looseObject({
   /** The program started (the user's, or the trainer's Python), for messages. */
   program: z.string(),
   effective_config: z.record(z.string(), z.unknown()),
+  /**
+   * The run's process, once known: written before queue.json records it, so a daemon taking over
+   * after a crash in between finds the process instead of starting the run a second time.
+   */
+  pid: z.number().int().positive().optional(),
+  process_start_time: z.string().nullable().optional(),
 });
 export type LaunchRecord = z.infer<typeof LaunchRecordSchema>;

@@ -58,6 +58,7 @@ import {
   shellExit,
   withExitFile,
 } from './process.js';
+import { pooledJobScript } from './pooled-shell.js';
 import { Spawner } from './spawner.js';
 import { parseTimestamp } from '../infra/time.js';
 
@@ -111,6 +112,8 @@ interface ActiveJob {
    * 0.6 started through a `runforge run` process, which writes result.json itself.
    */
   run?: { record: LaunchRecord; log: RunLog; tail: OutputTail };
+  /** What launching the job set in its queue entry (set again if that update was not written). */
+  runningAs?: Partial<Job>;
   /** Settles when the job's outcome is recorded in the queue. */
   settled: Promise<void>;
   resolveSettled: () => void;
@@ -128,6 +131,10 @@ interface EndedJob {
 
 /** The exit status file a job's process leaves in its run folder. */
 const exitFileOf = (dir: string): string => path.join(dir, '.exit_status');
+/** How long a pass waits at most for conclusions under way, so as to record them together, ms. */
+const CONCLUDING_WAIT_MS = 50;
+/** Shells kept waiting for jobs at most (pooled-shell.ts), whatever `--max-parallel` is. */
+const MAX_POOLED_SHELLS = 8;
 /** How long the daemon trusts its answer to "which Python can train", ms. */
 const PYTHON_CACHE_MS = 60_000;
 
@@ -151,6 +158,8 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   private readonly active = new Map<string, ActiveJob>();
   /** Jobs that ended, recorded by the next pass (with the starts it makes). */
   private readonly ended: EndedJob[] = [];
+  /** Conclusions under way of jobs that ended (each settles once the job is in `ended`). */
+  private readonly concluding = new Set<Promise<void>>();
   private readonly pythons = new Map<boolean, { at: number; python: Promise<string> }>();
   private worker: WarmWorker | undefined;
   private readonly spawner: Spawner;
@@ -176,6 +185,8 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   ) {
     super();
     this.spawner = new Spawner(path.join(installRoot(), 'dist', 'daemon', 'spawner-process.js'), clock);
+    // A start takes a waiting shell: as many wait as can start at once (a pass starts that many at most).
+    this.spawner.usePool(Math.min(options.maxParallel, MAX_POOLED_SHELLS), options.env);
   }
 
   get pid(): number {
@@ -245,6 +256,24 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     await updateState(this.ws, this.clock, async (tx) => {
       tx.queue.max_parallel = this.options.maxParallel;
       tx.queue.gpu_slots = this.options.gpuSlots;
+      for (const job of tx.queue.jobs.filter((j) => j.state === 'queued')) {
+        // Started by a daemon that died before queue.json recorded it: the launch record names the process.
+        const record = readLaunchRecord(runDir(this.ws, job.run_id));
+        if (record?.job_id !== job.job_id || !record.pid) continue;
+        const alive = isSameProcess(record.pid, record.process_start_time);
+        const exit = alive ? undefined : readExitFile(exitFileOf(runDir(this.ws, job.run_id)));
+        // Neither running nor ended with a status: it never ran (its shell got no script), or left no
+        // trace of it; it stays queued.
+        if (!alive && !exit) continue;
+        Object.assign(job, {
+          state: 'running',
+          started_at: formatTimestamp(record.started_ms),
+          pid: record.pid,
+          pgid: record.pid, // every job leads its own process group
+          process_start_time: record.process_start_time ?? null,
+        });
+        this.log.info({ job_id: job.job_id, pid: record.pid }, 'found a job started just before the previous daemon died');
+      }
       for (const job of tx.queue.jobs.filter((j) => j.state === 'running')) {
         const dir = runDir(this.ws, job.run_id);
         const launched = readLaunchRecord(dir);
@@ -321,6 +350,8 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       try {
         do {
           this.passAgain = false;
+          // Jobs that have ended and are being concluded are recorded by this pass rather than the next.
+          if (this.concluding.size > 0) await Promise.race([Promise.all(this.concluding), sleep(this.clock, CONCLUDING_WAIT_MS)]);
           await this.pass().then(
             () => (this.lastPassError = undefined),
             (err: unknown) => {
@@ -348,6 +379,13 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     const recording = this.ended.splice(0);
     try {
       await updateState(this.ws, this.clock, async (tx) => {
+        // Jobs this daemon started whose start an earlier update failed to write: running all the same.
+        if (this.active.size > 0) {
+          for (const job of tx.queue.jobs) {
+            const a = job.state === 'queued' ? this.active.get(job.job_id) : undefined;
+            if (a?.runningAs) Object.assign(job, a.runningAs);
+          }
+        }
         for (const e of recording) {
           const job = tx.queue.jobs.find((j) => j.job_id === e.a.jobId);
           if (!job || job.state !== 'running') continue;
@@ -484,9 +522,15 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       endAt(await concludeRun({ runDir: dir, clock: this.clock, log, record, exit: { exitCode: null, signal: null, cancelled: false, spawnError: why } }));
     if (!findProgram(spec.program, spec.cwd, spec.env.PATH)) return cannotStart('not found, or not executable (searched PATH)');
     rmSync(exitFileOf(dir), { force: true });
-    writeLaunchRecord(dir, record);
+    let pooled = record.mode === 'command' ? this.fromPool(spec, dir) : undefined;
+    // A process started now, not from the pool: a crash before it is named finds at least the record.
+    if (!pooled) writeLaunchRecord(dir, record);
     const tail = OutputTail.start(dir, log, this.clock);
-    let proc = record.mode === 'trainer' ? await this.forkWarm(job, spec, dir) : undefined;
+    let proc = pooled?.proc ?? (record.mode === 'trainer' ? await this.forkWarm(job, spec, dir) : undefined);
+    if (!proc) {
+      pooled = this.fromPool(spec, dir);
+      proc = pooled?.proc;
+    }
     try {
       if (!proc) {
         const [file, args] = withExitFile(spec.program, spec.args, exitFileOf(dir));
@@ -501,7 +545,12 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       tail.close();
       return cannotStart('the process could not be created');
     }
-    Object.assign(job, {
+    // Named in the launch record before queue.json records it: a daemon taking over after a crash in
+    // between finds the process instead of starting the run again (recoverOrphans).
+    const launched: LaunchRecord = { ...record, pid: proc.pid, process_start_time: proc.startTime };
+    writeLaunchRecord(dir, launched);
+    pooled?.go();
+    const runningAs: Partial<Job> = {
       state: 'running',
       started_at: tx.now,
       finished_at: null,
@@ -511,8 +560,27 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       pgid: proc.pgid,
       process_start_time: proc.startTime,
       gpu_device: gpuDevice,
-    });
-    return this.track(job, { adopted: false, usesGpu, exited: proc.exited, run: { record, log, tail } });
+    };
+    Object.assign(job, runningAs);
+    const a = this.track(job, { adopted: false, usesGpu, exited: proc.exited, run: { record: launched, log, tail } });
+    a.runningAs = runningAs;
+    return a;
+  }
+
+  /**
+   * A pooled shell for the job (pooled-shell.ts), known by PID before the job runs, and how to let it
+   * go; undefined when no shell is waiting (the job is spawned the plain way).
+   */
+  private fromPool(spec: LaunchSpec, dir: string): { proc: DetachedProcess; go: () => void } | undefined {
+    const pooled = this.spawner.takePooled();
+    if (!pooled) return undefined;
+    const exitFile = exitFileOf(dir);
+    const script = pooledJobScript({ ...spec, baseEnv: this.spawner.poolEnv ?? {}, outputFile: outputFile(dir), exitFile });
+    if (script === undefined) {
+      pooled.discard();
+      return undefined;
+    }
+    return { proc: { ...pooled, exited: pooled.exited.then(shellExit) }, go: () => pooled.start(script, exitFile) };
   }
 
   /**
@@ -581,7 +649,13 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     if (forced) this.log.warn({ job_id: a.jobId }, 'job ignored SIGTERM; killed');
   }
 
-  private async onJobExit(a: ActiveJob, exit: ChildOutcome): Promise<void> {
+  private onJobExit(a: ActiveJob, exit: ChildOutcome): void {
+    const concluding = this.concludeEnded(a, exit).catch((err: unknown) => this.log.error({ job_id: a.jobId, err: String(err) }, 'could not record the end of a job'));
+    this.concluding.add(concluding);
+    void concluding.finally(() => this.concluding.delete(concluding));
+  }
+
+  private async concludeEnded(a: ActiveJob, exit: ChildOutcome): Promise<void> {
     if (a.timeout) this.clock.clearTimeout(a.timeout);
     if (this.state === 'stopped') return; // abandoned: the job belongs to another daemon now
     // Whatever the job left behind in its process group goes with it.

@@ -15,6 +15,8 @@ import { type ChildOutcome, type DetachedProcess, readExitFile, type SpawnOption
 
 type Answer =
   | { kind: 'ready' }
+  | { kind: 'pooled'; slot: number; pid: number; startTime: string | null }
+  | { kind: 'lost'; slot: number }
   | { kind: 'started'; id: number; pid: number; startTime: string | null }
   | { kind: 'failed'; id: number; message: string }
   | { kind: 'exit'; id: number; exitCode: number | null; signal: string | null };
@@ -29,6 +31,8 @@ interface Pending {
 }
 
 interface Running {
+  /** The pool slot of a pooled shell given its job. */
+  slot?: number;
   pid: number;
   startTime: string | null;
   exitFile: string | undefined;
@@ -38,6 +42,20 @@ interface Running {
 /** How long (ms) the spawner stays without a job before it is stopped. */
 const IDLE_MS = 60_000;
 
+/** A pooled shell the daemon holds: the job's process once it is given its script. */
+export interface PooledProcess extends DetachedProcess {
+  /** Gives the shell its job (after the job is recorded as running with this PID); `exitFile` as in the script. */
+  start(script: string, exitFile: string): void;
+  /** Lets the shell go without a job: it exits, and `exited` settles. */
+  discard(): void;
+}
+
+interface Pooled {
+  slot: number;
+  pid: number;
+  startTime: string | null;
+}
+
 export class Spawner {
   private child: ChildProcess | undefined;
   private ready = false;
@@ -45,6 +63,11 @@ export class Spawner {
   private readonly pending = new Map<number, Pending>();
   private readonly running = new Map<number, Running>();
   private idleTimer: TimerHandle | undefined;
+  /** Shells waiting in the spawner (announced, not taken). */
+  private pooled: Pooled[] = [];
+  /** Taken shells, by slot, until they are given a job or discarded (then tracked in `running`). */
+  private readonly taken = new Map<number, { pooled: Pooled; settle: (o: ChildOutcome) => void }>();
+  private pool: { size: number; env: Record<string, string | undefined> } | undefined;
 
   constructor(
     /** The compiled spawner-process.js. */
@@ -64,11 +87,61 @@ export class Spawner {
     const direct = (): DetachedProcess => spawnDetached(file, args, options);
     return new Promise<DetachedProcess>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, direct, exitFile: options.exitFile });
-      child.send({ id, file, args, cwd: options.cwd, env: options.env, outputFile: options.outputFile }, (err) => {
+      child.send({ kind: 'spawn', id, file, args, cwd: options.cwd, env: options.env, outputFile: options.outputFile }, (err) => {
         if (!err || !this.pending.delete(id)) return;
         resolve(direct());
       });
     });
+  }
+
+  /**
+   * Keeps `size` shells waiting for jobs, with environment `env` (see pooled-shell.ts). From the
+   * spawner's start on; before, and if it cannot, jobs are spawned the plain way.
+   */
+  usePool(size: number, env: Record<string, string | undefined>): void {
+    this.pool = { size, env };
+    if (this.ready && this.child?.connected) this.child.send({ kind: 'pool', ...this.pool });
+  }
+
+  /** The environment of the pooled shells, or undefined when there is no pool. */
+  get poolEnv(): Record<string, string | undefined> | undefined {
+    return this.pool?.env;
+  }
+
+  /**
+   * A pooled shell, known by PID and start time before its job exists; undefined when none is
+   * waiting (the spawner is starting, or the pool is being refilled). Start the spawner as `spawn` does.
+   */
+  takePooled(): PooledProcess | undefined {
+    this.cancelIdle();
+    const child = this.child;
+    if (!this.ready || !child?.connected) {
+      this.startChild();
+      return undefined;
+    }
+    const pooled = this.pooled.shift();
+    if (!pooled) return undefined;
+    child.send({ kind: 'taken', slot: pooled.slot });
+    let settle!: (o: ChildOutcome) => void;
+    const exited = new Promise<ChildOutcome>((resolve) => (settle = resolve));
+    this.taken.set(pooled.slot, { pooled, settle });
+    const handOver = (message: object, exitFile: string | undefined): void => {
+      const held = this.taken.get(pooled.slot);
+      if (!held) return; // lost meanwhile: `exited` has settled
+      this.taken.delete(pooled.slot);
+      const id = this.nextId++;
+      this.running.set(id, { slot: pooled.slot, pid: pooled.pid, startTime: pooled.startTime, exitFile, settle: held.settle });
+      if (this.child === child && child.connected) child.send({ ...message, id });
+      // else the spawner is gone: the shell reads end-of-file and exits, and `onGone` watches it.
+    };
+    return {
+      pid: pooled.pid,
+      pgid: pooled.pid,
+      startTime: pooled.startTime,
+      exited,
+      start: (script, exitFile) => handOver({ kind: 'go', slot: pooled.slot, script }, exitFile),
+      discard: () => handOver({ kind: 'discard', slot: pooled.slot }, undefined),
+    };
   }
 
   /** Stops the spawner (the daemon is stopping); the jobs it started go on. */
@@ -94,14 +167,32 @@ export class Spawner {
   private onAnswer(m: Answer): void {
     if (m.kind === 'ready') {
       this.ready = true;
+      if (this.pool) this.child?.send({ kind: 'pool', ...this.pool });
       this.armIdle();
+      return;
+    }
+    if (m.kind === 'pooled') {
+      this.pooled.push({ slot: m.slot, pid: m.pid, startTime: m.startTime });
+      return;
+    }
+    if (m.kind === 'lost') {
+      this.pooled = this.pooled.filter((p) => p.slot !== m.slot);
+      const held = this.taken.get(m.slot);
+      this.taken.delete(m.slot);
+      held?.settle({ exitCode: null, signal: null });
+      // Died as its job was being handed over: no exit will be reported for it.
+      for (const [id, run] of this.running) {
+        if (run.slot !== m.slot) continue;
+        this.running.delete(id);
+        run.settle((run.exitFile ? readExitFile(run.exitFile) : undefined) ?? { exitCode: null, signal: null });
+      }
       return;
     }
     if (m.kind === 'exit') {
       const run = this.running.get(m.id);
       this.running.delete(m.id);
       run?.settle({ exitCode: m.exitCode, signal: m.signal });
-      if (this.running.size === 0 && this.pending.size === 0) this.armIdle();
+      if (this.running.size === 0 && this.pending.size === 0 && this.taken.size === 0) this.armIdle();
       return;
     }
     const p = this.pending.get(m.id);
@@ -127,6 +218,10 @@ export class Spawner {
     // never run twice); they fail with this reason, and the next jobs are spawned directly.
     for (const p of this.pending.values()) p.reject(new Error('the spawner process ended before it answered'));
     this.pending.clear();
+    this.pooled = [];
+    // Taken but not given their job: they read end-of-file and exit without running anything.
+    for (const { pooled, settle } of this.taken.values()) this.running.set(-pooled.slot, { pid: pooled.pid, startTime: pooled.startTime, exitFile: undefined, settle });
+    this.taken.clear();
     for (const run of this.running.values()) {
       void waitForExit(run.pid, run.startTime, this.clock).then(() =>
         run.settle((run.exitFile ? readExitFile(run.exitFile) : undefined) ?? { exitCode: null, signal: null }),
@@ -138,7 +233,7 @@ export class Spawner {
   private armIdle(): void {
     this.cancelIdle();
     this.idleTimer = this.clock.setTimeout(() => {
-      if (this.running.size === 0 && this.pending.size === 0) this.close();
+      if (this.running.size === 0 && this.pending.size === 0 && this.taken.size === 0) this.close();
     }, IDLE_MS);
   }
 

@@ -3,7 +3,7 @@
  * names the file; writes are atomic (temp file in the same folder, fsync, rename over).
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import type { DocumentKind } from '../contracts/constants.js';
 import { parseDocument } from '../contracts/document.js';
 import type { DocumentOf } from '../contracts/index.js';
@@ -30,6 +30,48 @@ export async function readTextIfExists(file: string): Promise<string | undefined
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
+  }
+}
+
+/**
+ * One version of a file, told apart from every other without reading it: a file replaced by rename
+ * (how every state file is written) is a new inode, and a write in place moves the modification time
+ * (nanoseconds as the kernel keeps them) or the size.
+ */
+export interface FileVersion {
+  ino: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+}
+
+export const sameVersion = (a: FileVersion, b: FileVersion): boolean => a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs;
+
+const versionOf = (s: { ino: bigint; size: bigint; mtimeNs: bigint }): FileVersion => ({ ino: s.ino, size: s.size, mtimeNs: s.mtimeNs });
+
+/** The version of a file now; `undefined` when it does not exist. */
+export async function fileVersion(file: string): Promise<FileVersion | undefined> {
+  try {
+    return versionOf(await stat(file, { bigint: true }));
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Reads a file's text with the version it is the text of; `undefined` when it does not exist. */
+export async function readVersioned(file: string): Promise<{ text: string; version: FileVersion } | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  try {
+    const version = versionOf(await handle.stat({ bigint: true }));
+    return { text: await handle.readFile('utf8'), version };
+  } finally {
+    await handle.close();
   }
 }
 
@@ -67,6 +109,8 @@ let tempCounter = 0;
 
 /** A file written to its temp name and fsynced, waiting to be renamed over its target. */
 export interface StagedWrite {
+  /** The version the file will have once committed (a rename keeps the inode and the times). */
+  readonly version: FileVersion;
   /** Renames the temp file over the target: from now on readers see the new text. */
   commit(): Promise<void>;
   /** Removes the temp file (the update is given up). */
@@ -87,10 +131,12 @@ const nameTheFile = (err: unknown, file: string): unknown => {
 export async function stageAtomicWrite(file: string, text: string): Promise<StagedWrite> {
   const temp = `${file}.${process.pid}${String(tempCounter++).padStart(6, '0')}`;
   let handle: FileHandle | undefined;
+  let version: FileVersion;
   try {
     handle = await open(temp, 'wx');
     await handle.writeFile(text, 'utf8');
     await handle.sync();
+    version = versionOf(await handle.stat({ bigint: true }));
     await handle.close();
     handle = undefined;
   } catch (err) {
@@ -99,6 +145,7 @@ export async function stageAtomicWrite(file: string, text: string): Promise<Stag
     throw nameTheFile(err, file);
   }
   return {
+    version,
     commit: async () => {
       try {
         await rename(temp, file);

@@ -29,7 +29,18 @@ import { formatJobId, uniqueId } from '../queue/ids.js';
 import type { PrimaryMetric } from '../queue/primary-metric.js';
 import { CREATED_BY } from '../version.js';
 import { appendHistory, findArchivedJobs, readHistory } from './history-file.js';
-import { documentOf, readDocument, readTextIfExists, serialize, type StagedWrite, stageAtomicWrite, writeJsonAtomic } from './json-file.js';
+import {
+  documentOf,
+  type FileVersion,
+  fileVersion,
+  readDocument,
+  readVersioned,
+  sameVersion,
+  serialize,
+  type StagedWrite,
+  stageAtomicWrite,
+  writeJsonAtomic,
+} from './json-file.js';
 import { withStateLock } from './lock.js';
 import {
   displayPath,
@@ -152,22 +163,38 @@ export interface StateTx {
 const jobFingerprint = (j: Job): string => `${j.state}|${j.cancel_requested ? 1 : 0}|${j.attempt}`;
 
 /**
- * What this process last wrote with `updateState`, by file: the text and the object it is the
- * serialisation of. While a file still holds exactly that text (compared byte for byte: another
- * process's write, however small, misses), the next update takes the object as it is, without
- * parsing or validating the file again — for the daemon, which updates the state at every job start
- * and end, that is most of an update's cost on a big sweep. An update that fails forgets everything,
- * since its objects may have been changed half-way.
+ * What this process last wrote with `updateState`, by file: the version it left on disk (json-file.ts
+ * `FileVersion`), its text, and the object the text is the serialisation of. While the file is still
+ * that version, the next update takes the object as it is, without reading, parsing or validating the
+ * file again — for the daemon, which updates the state at every job start and end, that is most of an
+ * update's cost on a big sweep. Another process's write is a new version (every writer replaces the
+ * file by rename, a new inode; an edit in place moves the modification time). An update that fails
+ * forgets everything, since its objects may have been changed half-way.
  */
-const lastWritten = new Map<string, { text: string; doc: unknown }>();
+const lastWritten = new Map<string, Known>();
 
-/** Reads a state file under the lock: its text (undefined: no file) and the validated document. */
-async function readForUpdate<K extends 'queue' | 'group'>(ws: WorkspacePaths, kind: K, file: string): Promise<{ text: string | undefined; doc: DocumentOf<K> | undefined }> {
-  const text = await readTextIfExists(file);
-  if (text === undefined) return { text, doc: undefined };
+interface Known {
+  version: FileVersion;
+  text: string;
+  doc: unknown;
+}
+
+/** A state file read under the lock: text, version and validated document; all undefined when there is no file. */
+interface ForUpdate<K extends 'queue' | 'group'> {
+  text: string | undefined;
+  version: FileVersion | undefined;
+  doc: DocumentOf<K> | undefined;
+}
+
+async function readForUpdate<K extends 'queue' | 'group'>(ws: WorkspacePaths, kind: K, file: string): Promise<ForUpdate<K>> {
   const known = lastWritten.get(file);
-  if (known?.text === text) return { text, doc: known.doc as DocumentOf<K> };
-  return { text, doc: await documentOf(kind, text, displayPath(ws, file)) };
+  if (known) {
+    const now = await fileVersion(file);
+    if (now && sameVersion(now, known.version)) return { text: known.text, version: known.version, doc: known.doc as DocumentOf<K> };
+  }
+  const read = await readVersioned(file);
+  if (!read) return { text: undefined, version: undefined, doc: undefined };
+  return { ...read, doc: await documentOf(kind, read.text, displayPath(ws, file)) };
 }
 
 /**
@@ -262,10 +289,12 @@ async function updateLocked<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateT
     await Promise.all(staged.map((r) => (r.status === 'fulfilled' ? r.value.abort() : undefined)));
     throw failed.reason;
   }
-  for (const r of staged) await (r as PromiseFulfilledResult<StagedWrite>).value.commit();
+  const written = staged.map((r) => (r as PromiseFulfilledResult<StagedWrite>).value);
+  for (const w of written) await w.commit();
   // A group read but not written may have been changed in memory without being saved: not kept.
   for (const groupId of groups.keys()) lastWritten.delete(groupFile(ws, groupId));
-  for (const f of files) lastWritten.set(f.file, { text: f.text, doc: f.doc });
-  lastWritten.set(ws.queueFile, { text: afterText, doc: queue });
+  files.forEach((f, i) => lastWritten.set(f.file, { version: written[i]!.version, text: f.text, doc: f.doc }));
+  // Not rewritten (no change): the version read is still the text of the queue as it is in memory.
+  if (afterText === beforeText && read.version) lastWritten.set(ws.queueFile, { version: read.version, text: afterText, doc: queue });
   return result;
 }

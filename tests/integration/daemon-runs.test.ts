@@ -98,6 +98,69 @@ describe('jobs run by the daemon itself', () => {
   });
 });
 
+/**
+ * The daemon names a job's process in the run's launch record before queue.json records the job as
+ * running. Killed in between, it leaves a queued job whose process exists: simulated here by a real
+ * kill -9 of a daemon running the job, then queue.json put back as it was before that job started.
+ */
+describe('a daemon killed between starting a job and recording it', () => {
+  const queueFile = (ws: string): string => path.join(ws, '.runforge', 'queue', 'queue.json');
+  function unrecordStart(ws: string, jobId: string): void {
+    const queue = readJson(queueFile(ws));
+    const job = queue.jobs.find((j: any) => j.job_id === jobId);
+    for (const key of ['pid', 'pgid', 'process_start_time', 'gpu_device', 'exit_code']) delete job[key];
+    Object.assign(job, { state: 'queued', started_at: null });
+    writeFileSync(queueFile(ws), JSON.stringify(queue, null, 2));
+  }
+  const befores = (ws: string, runId: string): number => logLines(ws, runId).filter((l) => l.endsWith('] before')).length;
+
+  it('a job still running is adopted, not started a second time', async () => {
+    const ws = tempWorkspace();
+    const job = await killDaemonWhileRunning(ws, 'unrecorded', 0);
+    unrecordStart(ws, job.job_id);
+    const d2 = startDaemon(ws);
+    await d2.waitForLine(/DAEMON=STARTED/);
+    expect(queueJobs(ws)[0]).toMatchObject({ job_id: job.job_id, state: 'running', pid: job.pid, attempt: 1 });
+    writeFileSync(path.join(ws, 'release'), '');
+    const [done] = await waitFor('resolved', allDone(ws, 1));
+    expect(done).toMatchObject({ job_id: job.job_id, state: 'succeeded', attempt: 1, exit_code: 0 });
+    expect(befores(ws, 'unrecorded')).toBe(1);
+    d2.kill();
+    await d2.exited;
+  });
+
+  it('a job that ended meanwhile is concluded from its exit status, not run again', async () => {
+    const ws = tempWorkspace();
+    const job = await killDaemonWhileRunning(ws, 'ended', 4);
+    unrecordStart(ws, job.job_id);
+    writeFileSync(path.join(ws, 'release'), '');
+    await waitFor('job ended', () => !existsSync(`/proc/${job.pid}`) || readFileSync(`/proc/${job.pid}/stat`, 'utf8').includes(') Z'));
+    const d2 = startDaemon(ws);
+    const [done] = await waitFor('resolved', allDone(ws, 1));
+    expect(done).toMatchObject({ job_id: job.job_id, state: 'failed', attempt: 1, exit_code: 4, error: 'Command exited with code 4' });
+    expect(befores(ws, 'ended')).toBe(1);
+    d2.kill();
+    await d2.exited;
+  });
+
+  it('a job whose process died without an exit status is still queued, and runs', async () => {
+    const ws = tempWorkspace();
+    const job = await killDaemonWhileRunning(ws, 'vanished', 0);
+    unrecordStart(ws, job.job_id);
+    // Its whole process group killed too: the shell that writes the exit status with it.
+    process.kill(-job.pgid, 'SIGKILL');
+    await waitFor('job gone', () => !existsSync(`/proc/${job.pid}`) || readFileSync(`/proc/${job.pid}/stat`, 'utf8').includes(') Z'));
+    writeFileSync(path.join(ws, 'release'), '');
+    const d2 = startDaemon(ws);
+    const [done] = await waitFor('resolved', allDone(ws, 1));
+    expect(done).toMatchObject({ job_id: job.job_id, state: 'succeeded', attempt: 1, exit_code: 0 });
+    expect(done.pid).not.toBe(job.pid);
+    expect(befores(ws, 'vanished')).toBe(2);
+    d2.kill();
+    await d2.exited;
+  });
+});
+
 describe('the warm trainer worker in the daemon', () => {
   const SEEDS = [1, 2, 3, 4, 5, 6];
   const workerLog = (ws: string): string => {
