@@ -42,7 +42,7 @@ import { writeJsonAtomic } from '../workspace/json-file.js';
 import { withStateLock } from '../workspace/lock.js';
 import { type StateWatcher, watchState } from '../workspace/watch.js';
 import { displayPath, requestFile, resultFile, runDir, type WorkspacePaths } from '../workspace/paths.js';
-import { readDaemonStatus, readResult, type StateTx, updateState } from '../workspace/store.js';
+import { readDaemonStatus, readResult, stageUpdate, type StateTx, updateState } from '../workspace/store.js';
 import { TypedEmitter, type DaemonEvents } from './events.js';
 import {
   type ChildOutcome,
@@ -112,6 +112,8 @@ interface ActiveJob {
    * 0.6 started through a `runforge run` process, which writes result.json itself.
    */
   run?: { record: LaunchRecord; log: RunLog; tail: OutputTail };
+  /** Its process has ended (its outcome may not be recorded yet). */
+  ended?: boolean;
   /** What launching the job set in its queue entry (set again if that update was not written). */
   runningAs?: Partial<Job>;
   /** Settles when the job's outcome is recorded in the queue. */
@@ -167,6 +169,10 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   private gpus: GpuDevice[] = [];
   private startedAtMs = 0;
   private passRunning = false;
+  /** Settles when every pass so far is written and told (passes are written in the background). */
+  private writing: Promise<void> = Promise.resolve();
+  private passesWriting = 0;
+  private wake: (() => void) | undefined;
   private passAgain = false;
   private lastPassError: string | undefined;
   private watcher: StateWatcher | undefined;
@@ -350,23 +356,46 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       try {
         do {
           this.passAgain = false;
-          // Jobs that have ended and are being concluded are recorded by this pass rather than the next.
-          if (this.concluding.size > 0) await Promise.race([Promise.all(this.concluding), sleep(this.clock, CONCLUDING_WAIT_MS)]);
+          await this.gatherEnds();
           await this.pass().then(
             () => (this.lastPassError = undefined),
-            (err: unknown) => {
-              const message = err instanceof Error ? err.message : String(err);
-              this.log.error({ err: message }, 'scheduling pass failed');
-              // Said once, not on every poll, until it changes or clears.
-              if (message !== this.lastPassError) this.emit('daemon:error', { message });
-              this.lastPassError = message;
-            },
+            (err: unknown) => this.reportPassError(err),
           );
         } while (this.passAgain && (this.state === 'running' || this.state === 'stopping'));
       } finally {
         this.passRunning = false;
       }
     })();
+  }
+
+  /**
+   * Waits, before a pass that records jobs that ended, for more of them to record together, as long as
+   * the previous pass is still being written (a pass does not wait for its files; group commit): one
+   * pass for several ends is one write of the state instead of several. Jobs ending and being
+   * concluded are always waited for (up to `CONCLUDING_WAIT_MS`).
+   */
+  private async gatherEnds(): Promise<void> {
+    for (;;) {
+      if (this.concluding.size > 0) await Promise.race([Promise.all(this.concluding), sleep(this.clock, CONCLUDING_WAIT_MS)]);
+      const stillRunning = [...this.active.values()].some((a) => !a.ended);
+      if (this.passesWriting === 0 || this.ended.length === 0 || !stillRunning) return;
+      await Promise.race([new Promise<void>((resolve) => (this.wake = resolve)), sleep(this.clock, CONCLUDING_WAIT_MS)]);
+    }
+  }
+
+  /** Something `gatherEnds` waits for happened: a job ended, or a pass was written. */
+  private nudge(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private reportPassError(err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.log.error({ err: message }, 'scheduling pass failed');
+    // Said once, not on every poll, until it changes or clears.
+    if (message !== this.lastPassError) this.emit('daemon:error', { message });
+    this.lastPassError = message;
   }
 
   // ---------------------------------------------------------------- one pass
@@ -377,18 +406,27 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     const finished: Job[] = [];
     const requeued: { failed: Job; retry: Job }[] = [];
     const recording = this.ended.splice(0);
+    let written: Promise<void>;
     try {
-      await updateState(this.ws, this.clock, async (tx) => {
+      ({ written } = await stageUpdate(this.ws, this.clock, async (tx) => {
         // Jobs this daemon started whose start an earlier update failed to write: running all the same.
+        let changed = recording.length > 0;
         if (this.active.size > 0) {
           for (const job of tx.queue.jobs) {
             const a = job.state === 'queued' ? this.active.get(job.job_id) : undefined;
-            if (a?.runningAs) Object.assign(job, a.runningAs);
+            if (a?.runningAs) {
+              Object.assign(job, a.runningAs);
+              changed = true;
+            }
           }
         }
         for (const e of recording) {
           const job = tx.queue.jobs.find((j) => j.job_id === e.a.jobId);
-          if (!job || job.state !== 'running') continue;
+          if (!job || job.state !== 'running') {
+            // Only this daemon ends a running job: the queue was changed behind its back.
+            this.log.warn({ job_id: e.a.jobId, state: job?.state ?? null }, 'a job that ended is no longer running in queue.json; its end is not recorded');
+            continue;
+          }
           this.finishJob(tx, job, e.state, e.error, e.exitCode, e.metric);
           if (e.a.stopReason === 'shutdown' && this.options.orphanPolicy === 'requeue' && job.attempt < this.options.maxAttempts) {
             requeued.push({ failed: job, retry: this.requeue(tx, job) });
@@ -434,28 +472,49 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
         }
         await Promise.all(launches);
         if (decision.starts.length > 0) tx.queue.last_served_group = decision.lastServedGroup;
-      });
+        // Nothing ended, nothing started (a look after a change of the files, most often its own): the
+        // files stay as they are, without serialising them to find out.
+        else if (!changed) tx.leaveUnchanged();
+      }));
     } catch (err) {
       // Not recorded: the next pass (at the latest the safety poll) tries again.
       this.ended.unshift(...recording);
       throw err;
     }
-    for (const e of recording) {
-      this.active.delete(e.a.jobId);
-      e.a.resolveSettled();
-    }
-    for (const job of finished) {
-      this.log.info({ job_id: job.job_id, state: job.state, error: job.error }, 'job finished');
-      this.emit('job:finished', { job });
-    }
-    for (const r of requeued) this.emit('job:requeued', r);
-    for (const { job, active } of started) {
-      this.log.info({ job_id: job.job_id, run_id: job.run_id, pid: active.pid, gpu: active.gpuDevice }, 'job started');
-      this.emit('job:started', { job, gpuDevice: active.gpuDevice });
-    }
-    for (const a of toCancel) void this.stopJob(a, 'cancel');
-    // Jobs that ended at once freed their slots: look again.
+    // Jobs that ended at once freed their slots: look again (while this pass's files are being written).
     if (started.length < finished.length || recording.length > 0) this.passAgain = true;
+    // What is said of the jobs is said once it is on disk; later passes may change them meanwhile.
+    const said = { finished: finished.map((j) => ({ ...j })), started: started.map(({ job, active }) => ({ job: { ...job }, active })), requeued: requeued.map((r) => ({ failed: { ...r.failed }, retry: { ...r.retry } })) };
+    this.passesWriting++;
+    const done = written.then(
+      () => {
+        for (const e of recording) {
+          this.active.delete(e.a.jobId);
+          e.a.resolveSettled();
+        }
+        for (const job of said.finished) {
+          this.log.info({ job_id: job.job_id, state: job.state, error: job.error }, 'job finished');
+          this.emit('job:finished', { job });
+        }
+        for (const r of said.requeued) this.emit('job:requeued', r);
+        for (const { job, active } of said.started) {
+          this.log.info({ job_id: job.job_id, run_id: job.run_id, pid: active.pid, gpu: active.gpuDevice }, 'job started');
+          this.emit('job:started', { job, gpuDevice: active.gpuDevice });
+        }
+        for (const a of toCancel) void this.stopJob(a, 'cancel');
+      },
+      (err: unknown) => {
+        // Not written (nor any later pass of the chain): recorded again by the next pass; the jobs
+        // started are running all the same (see `runningAs`).
+        this.ended.unshift(...recording);
+        this.reportPassError(err);
+        this.requestPass();
+      },
+    ).finally(() => {
+      this.passesWriting--;
+      this.nudge();
+    });
+    this.writing = this.writing.then(() => done);
   }
 
   private async pausedGroups(tx: StateTx): Promise<Set<string>> {
@@ -650,6 +709,8 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   }
 
   private onJobExit(a: ActiveJob, exit: ChildOutcome): void {
+    a.ended = true;
+    this.nudge();
     const concluding = this.concludeEnded(a, exit).catch((err: unknown) => this.log.error({ job_id: a.jobId, err: String(err) }, 'could not record the end of a job'));
     this.concluding.add(concluding);
     void concluding.finally(() => this.concluding.delete(concluding));
@@ -831,6 +892,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     for (const a of this.active.values()) void this.stopJob(a, 'shutdown');
     await all();
     while (this.passRunning) await sleep(this.clock, 10);
+    await this.writing;
     await this.worker?.close().catch(() => undefined);
     this.spawner.close();
     this.state = 'stopped';

@@ -9,8 +9,8 @@
  * kept in `<run>/.launch.json`, so a later daemon can conclude a run the previous one started.
  * Whatever happens (bad request, missing dataset, crash, cancel), the run ends with a result.json.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
-import { createReadStream, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parseDocument, parseJsonText } from '../contracts/document.js';
@@ -121,13 +121,14 @@ async function listArtifacts(runDir: string): Promise<NonNullable<RunResult['art
   const dir = path.join(runDir, 'artifacts');
   let names: string[];
   try {
-    names = await readdir(dir);
+    // Synchronous, as in prepareRun: a few entries, listed at the end of every run the daemon concludes.
+    names = readdirSync(dir);
   } catch {
     return [];
   }
   const out: NonNullable<RunResult['artifacts']> = [];
   for (const name of names.sort()) {
-    const s = await stat(path.join(dir, name)).catch(() => undefined);
+    const s = statSync(path.join(dir, name), { throwIfNoEntry: false });
     if (!s?.isFile()) continue;
     const type = /\.(pkl|pt|pth|joblib|onnx|bin)$/.test(name)
       ? 'model'
@@ -222,7 +223,7 @@ async function finish(ctx: RunContext, status: ResultStatus, extra: Partial<RunR
     ctx.log.token(stageToken('FAILED'));
   }
   await writeJsonAtomic(path.join(ctx.runDir, 'result.json'), result);
-  await rm(launchRecordFile(ctx.runDir), { force: true });
+  rmSync(launchRecordFile(ctx.runDir), { force: true });
   return { status, result };
 }
 

@@ -6,7 +6,7 @@
  * `<run>/.output-offset`, so a later daemon that re-adopts or concludes the run goes on where this
  * one stopped, without copying a line twice.
  */
-import { closeSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock, TimerHandle } from '../infra/clock.js';
 import { replaceFileSync } from '../workspace/json-file.js';
@@ -61,8 +61,9 @@ export class OutputTail {
     } catch {
       return; // the run folder went away
     }
+    const from = this.offset;
     try {
-      const size = statSync(outputFile(this.runDir)).size;
+      const size = fstatSync(fd).size;
       while (this.offset < size) {
         const buffer = Buffer.alloc(Math.min(CHUNK, size - this.offset));
         const n = readSync(fd, buffer, 0, buffer.length, this.offset);
@@ -77,6 +78,7 @@ export class OutputTail {
       closeSync(fd);
     }
     if (all) this.log.flush();
+    if (this.offset === from) return;
     try {
       replaceFileSync(offsetFile(this.runDir), String(this.offset));
     } catch {

@@ -2,8 +2,9 @@
  * Reading and writing JSON state files. Reads validate against a contract and fail with an error that
  * names the file; writes are atomic (temp file in the same folder, fsync, rename over).
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, fsync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { type FileHandle, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import type { DocumentKind } from '../contracts/constants.js';
 import { parseDocument } from '../contracts/document.js';
 import type { DocumentOf } from '../contracts/index.js';
@@ -106,6 +107,15 @@ export async function writeJsonAtomic(file: string, doc: unknown): Promise<void>
 }
 
 let tempCounter = 0;
+const fsyncAsync = promisify(fsync);
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed, or closing failed: nothing more to do with it
+  }
+}
 
 /** A file written to its temp name and fsynced, waiting to be renamed over its target. */
 export interface StagedWrite {
@@ -130,17 +140,19 @@ const nameTheFile = (err: unknown, file: string): unknown => {
  */
 export async function stageAtomicWrite(file: string, text: string): Promise<StagedWrite> {
   const temp = `${file}.${process.pid}${String(tempCounter++).padStart(6, '0')}`;
-  let handle: FileHandle | undefined;
+  let fd: number | undefined;
   let version: FileVersion;
   try {
-    handle = await open(temp, 'wx');
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-    version = versionOf(await handle.stat({ bigint: true }));
-    await handle.close();
-    handle = undefined;
+    // Written synchronously (a copy into the page cache, faster than the same write in chunks through
+    // the thread pool); the fsync, which waits for the disk, is not.
+    fd = openSync(temp, 'wx');
+    writeFileSync(fd, text, 'utf8');
+    await fsyncAsync(fd);
+    version = versionOf(fstatSync(fd, { bigint: true }));
+    closeSync(fd);
+    fd = undefined;
   } catch (err) {
-    await handle?.close().catch(() => undefined);
+    if (fd !== undefined) closeQuietly(fd);
     await rm(temp, { force: true }).catch(() => undefined);
     throw nameTheFile(err, file);
   }

@@ -12,7 +12,23 @@ const STALE_MS = 5_000;
 /** How often (ms) a holder refreshes the lock. */
 const UPDATE_MS = 1_000;
 
+/** The state lock as held: `assertHeld` throws once it was lost; `release` may be called more than once. */
+export interface HeldLock {
+  assertHeld(): void;
+  release(): Promise<void>;
+}
+
 export async function withStateLock<T>(ws: WorkspacePaths, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
+  const lock = await acquireStateLock(ws);
+  try {
+    return await fn(lock.assertHeld);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Takes the state lock (waiting up to ~30 s for another holder), for a holder that releases it itself. */
+export async function acquireStateLock(ws: WorkspacePaths): Promise<HeldLock> {
   await mkdir(ws.queueDir, { recursive: true });
   // Loaded on first use: read-only commands never take the lock.
   const { default: lockfile } = await import('proper-lockfile');
@@ -38,14 +54,13 @@ export async function withStateLock<T>(ws: WorkspacePaths, fn: (assertHeld: () =
     }
     throw err;
   }
-  const assertHeld = (): void => {
-    if (compromised) {
-      throw new OperationFailedError(`Lost the workspace lock before writing (${compromised.message}); nothing was written`);
-    }
+  let released: Promise<void> | undefined;
+  return {
+    assertHeld: () => {
+      if (compromised) {
+        throw new OperationFailedError(`Lost the workspace lock before writing (${compromised.message}); nothing was written`);
+      }
+    },
+    release: () => (released ??= release().catch(() => undefined)),
   };
-  try {
-    return await fn(assertHeld);
-  } finally {
-    await release().catch(() => undefined);
-  }
 }

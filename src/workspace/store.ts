@@ -10,6 +10,7 @@
  *   appended and fsynced before queue.json is rewritten, so a crash can duplicate a job (readers
  *   de-duplicate) but never lose one.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DaemonStatus } from '../contracts/daemon.js';
@@ -41,7 +42,7 @@ import {
   stageAtomicWrite,
   writeJsonAtomic,
 } from './json-file.js';
-import { withStateLock } from './lock.js';
+import { acquireStateLock, type HeldLock } from './lock.js';
 import {
   displayPath,
   groupDir,
@@ -158,9 +159,16 @@ export interface StateTx {
   findArchivedJobs(runIds: ReadonlySet<string>): Promise<Job[]>;
   /** The archived job with this id, if it is in history.jsonl and not in `queue.jobs`. */
   findArchivedJob(jobId: string): Promise<Job | undefined>;
+  /**
+   * Declares that this update changed nothing (the caller knows; finding out means serialising every
+   * file): nothing is written.
+   */
+  leaveUnchanged(): void;
 }
 
-const jobFingerprint = (j: Job): string => `${j.state}|${j.cancel_requested ? 1 : 0}|${j.attempt}`;
+const STATE_CODES: Record<Job['state'], number> = { queued: 0, running: 1, succeeded: 2, failed: 3, canceled: 4 };
+/** What of a job its group record follows, as one number (taken for every job at every update). */
+const jobFingerprint = (j: Job): number => STATE_CODES[j.state] + (j.cancel_requested ? 8 : 0) + j.attempt * 16;
 
 /**
  * What this process last wrote with `updateState`, by file: the version it left on disk (json-file.ts
@@ -179,14 +187,44 @@ interface Known {
   doc: unknown;
 }
 
-/** A state file read under the lock: text, version and validated document; all undefined when there is no file. */
+/**
+ * Updates that follow each other in this process without letting go of the workspace lock: the next
+ * one starts from the state the previous one computed while that one's files are still being written
+ * and fsynced, and its files are renamed into place after the previous one's. The daemon, which
+ * updates the state at every job start and end, so starts the next jobs while the disk is busy. The
+ * lock is let go when the last update is written, and at the latest after `MAX_CHAIN` updates or
+ * `MAX_HOLD_MS`, so that other processes get their turn.
+ */
+interface Chain {
+  readonly lock: HeldLock;
+  readonly startedMs: number;
+  length: number;
+  /** Each file as the chain computed it last (what it will be once the chain is written). */
+  readonly current: Map<string, { text: string; doc: unknown }>;
+  /** Settles when every update of the chain so far is written; rejects when one failed. */
+  written: Promise<void>;
+  failed: boolean;
+}
+
+const MAX_CHAIN = 16;
+const MAX_HOLD_MS = 100;
+const chains = new Map<string, Chain>();
+/** Per workspace: settles when every update staged by this process so far is written (or failed). */
+const lastChainWritten = new Map<string, Promise<void>>();
+/** Per workspace: updates of this process compute one at a time. */
+const turns = new Map<string, Promise<unknown>>();
+
+/** A state file read under the lock: text and validated document; both undefined when there is no file. */
 interface ForUpdate<K extends 'queue' | 'group'> {
   text: string | undefined;
+  /** The version on disk; undefined when there is no file, or when the text is the chain's, not yet written. */
   version: FileVersion | undefined;
   doc: DocumentOf<K> | undefined;
 }
 
-async function readForUpdate<K extends 'queue' | 'group'>(ws: WorkspacePaths, kind: K, file: string): Promise<ForUpdate<K>> {
+async function readForUpdate<K extends 'queue' | 'group'>(ws: WorkspacePaths, chain: Chain, kind: K, file: string): Promise<ForUpdate<K>> {
+  const current = chain.current.get(file);
+  if (current) return { text: current.text, version: undefined, doc: current.doc as DocumentOf<K> };
   const known = lastWritten.get(file);
   if (known) {
     const now = await fileVersion(file);
@@ -199,37 +237,155 @@ async function readForUpdate<K extends 'queue' | 'group'>(ws: WorkspacePaths, ki
 
 /**
  * The one read-modify-write of queue.json and group.json. `fn` runs under the workspace lock with
- * freshly read files; if it throws, nothing is written.
+ * the files as they are; if it throws, nothing is written. Resolves once the files are written.
  */
 export async function updateState<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateTx) => T | Promise<T>): Promise<T> {
-  return withStateLock(ws, async (assertHeld) => {
-    try {
-      return await updateLocked(ws, clock, fn, assertHeld);
-    } catch (err) {
-      lastWritten.clear();
-      throw err;
-    }
-  });
+  const { result, written, settled } = await stageInTurn(ws, clock, fn);
+  await written;
+  // The lock is let go (if no update followed) before the caller goes on, and may exit.
+  await settled;
+  return result;
 }
 
-async function updateLocked<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateTx) => T | Promise<T>, assertHeld: () => void): Promise<T> {
-  const read = await readForUpdate(ws, 'queue', ws.queueFile);
+/**
+ * `updateState` that resolves as soon as `fn` has run and the files are on their way to the disk;
+ * `written` settles when they are in place (and rejects if they could not be written: then neither
+ * this update nor any later one of the same chain took effect). The next update of this process may
+ * start meanwhile (see `Chain`).
+ */
+export async function stageUpdate<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateTx) => T | Promise<T>): Promise<{ result: T; written: Promise<void> }> {
+  const { result, written } = await stageInTurn(ws, clock, fn);
+  return { result, written };
+}
+
+/** A staged update, and `settled`: its chain let go of the lock, or another update joined it. */
+type Staged<T> = { result: T; written: Promise<void>; settled: Promise<void> };
+
+async function stageInTurn<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateTx) => T | Promise<T>): Promise<Staged<T>> {
+  const key = ws.queueFile;
+  const before = turns.get(key) ?? Promise.resolve();
+  let done!: () => void;
+  const turn = new Promise<void>((resolve) => (done = resolve));
+  turns.set(key, turn);
+  await before;
+  try {
+    return await stageInChain(ws, clock, fn);
+  } finally {
+    if (turns.get(key) === turn) turns.delete(key);
+    done();
+  }
+}
+
+async function stageInChain<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateTx) => T | Promise<T>): Promise<Staged<T>> {
+  const key = ws.queueFile;
+  let chain = chains.get(key);
+  if (chain && (chain.failed || chain.length >= MAX_CHAIN || clock.now() - chain.startedMs >= MAX_HOLD_MS)) {
+    await endChain(key, chain);
+    chain = undefined;
+  }
+  if (!chain) {
+    const lock = await acquireStateLock(ws);
+    // After everything an earlier chain staged (it has ended, so this waits for nothing; but the order
+    // of the writes does not rest on when chains end).
+    const before = lastChainWritten.get(key)?.catch(() => undefined) ?? Promise.resolve();
+    chain = { lock, startedMs: clock.now(), length: 0, current: new Map(), written: before, failed: false };
+    chains.set(key, chain);
+  }
+  const c = chain;
+  c.length++;
+  let update: ComputedUpdate<T>;
+  try {
+    update = await computeUpdate(ws, clock, fn, c);
+  } catch (err) {
+    fail(c);
+    await endWhenWritten(key, c);
+    throw err;
+  }
+  const previous = c.written;
+  const written = (async () => {
+    try {
+      await previous;
+    } catch (err) {
+      await abortAll(update.staging);
+      throw err;
+    }
+    await writeUpdate(ws, c, update);
+  })();
+  c.written = written.catch((err: unknown) => {
+    fail(c);
+    throw err;
+  });
+  void c.written.catch(() => undefined);
+  lastChainWritten.set(key, c.written);
+  const settled = endWhenWritten(key, c);
+  return { result: update.result, written, settled };
+}
+
+function fail(chain: Chain): void {
+  chain.failed = true;
+  chain.current.clear();
+  lastWritten.clear();
+}
+
+/**
+ * Lets go of the lock once the chain is written, unless another update joined it meanwhile. It leaves
+ * `chains` at the moment it is found complete (nothing may join it after that check), and only then.
+ */
+async function endWhenWritten(key: string, chain: Chain): Promise<void> {
+  const length = chain.length;
+  await chain.written.catch(() => undefined);
+  if (chain.length !== length || chains.get(key) !== chain) return;
+  chains.delete(key);
+  await chain.lock.release();
+}
+
+/** Ends a chain no update may join any more (too long, or failed): written, then the lock let go. */
+async function endChain(key: string, chain: Chain): Promise<void> {
+  if (chains.get(key) === chain) chains.delete(key);
+  await chain.written.catch(() => undefined);
+  await chain.lock.release();
+}
+
+interface ComputedUpdate<T> {
+  result: T;
+  /** The files to write, in the order they are renamed into place, each being staged already. */
+  files: { file: string; text: string; doc: unknown; staging: Promise<PromiseSettledResult<StagedWrite>> }[];
+  staging: Promise<PromiseSettledResult<StagedWrite>>[];
+  archive: Job[];
+  /** The queue as read, when it is not rewritten: its version is still what the queue is. */
+  queueUnchanged: ForUpdate<'queue'> | undefined;
+}
+
+const settle = <T>(p: Promise<T>): Promise<PromiseSettledResult<T>> =>
+  p.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason }),
+  );
+
+async function abortAll(staging: Promise<PromiseSettledResult<StagedWrite>>[]): Promise<void> {
+  for (const r of await Promise.all(staging)) if (r.status === 'fulfilled') await r.value.abort();
+}
+
+/** Runs `fn` and starts writing what it changed; the chain's `current` is the new state from then on. */
+async function computeUpdate<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateTx) => T | Promise<T>, chain: Chain): Promise<ComputedUpdate<T>> {
+  const read = await readForUpdate(ws, chain, 'queue', ws.queueFile);
   const queue = read.doc ?? emptyQueue();
   const beforeText = read.text ?? serialize(queue);
-  const before = new Map(queue.jobs.map((j) => [j.job_id, jobFingerprint(j)]));
-  const takenIds = new Set(before.keys());
+  const before = new Map<Job, number>(queue.jobs.map((j) => [j, jobFingerprint(j)]));
+  let takenIds: Set<string> | undefined;
   const nowMs = clock.now();
   const groups = new Map<string, Group | undefined>();
   const touched = new Set<string>();
   const metrics = new Map<string, PrimaryMetric | null>();
+  let unchanged = false;
 
   const tx: StateTx = {
     queue,
     now: formatTimestamp(nowMs),
     nowMs,
-    newJobId: () => uniqueId(() => formatJobId(clock.now(), randomHex()), takenIds),
+    newJobId: () => uniqueId(() => formatJobId(clock.now(), randomHex()), (takenIds ??= new Set(queue.jobs.map((j) => j.job_id)))),
     getGroup: async (groupId) => {
-      if (!groups.has(groupId)) groups.set(groupId, (await readForUpdate(ws, 'group', groupFile(ws, groupId))).doc);
+      if (!groups.has(groupId)) groups.set(groupId, (await readForUpdate(ws, chain, 'group', groupFile(ws, groupId))).doc);
       return groups.get(groupId);
     },
     putGroup: (group) => {
@@ -240,11 +396,16 @@ async function updateLocked<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateT
     recordMetric: (runId, metric) => metrics.set(runId, metric),
     findArchivedJobs: async (runIds) => mergeArchived(queue.jobs, await findArchivedJobs(ws, 'run_id', runIds)),
     findArchivedJob: async (jobId) => mergeArchived(queue.jobs, await findArchivedJobs(ws, 'job_id', new Set([jobId]))).at(-1),
+    leaveUnchanged: () => (unchanged = true),
   };
   const result = await fn(tx);
+  if (unchanged) {
+    if (read.doc && !chain.current.has(ws.queueFile)) chain.current.set(ws.queueFile, { text: beforeText, doc: queue });
+    return { result, files: [], staging: [], archive: [], queueUnchanged: read };
+  }
 
   for (const job of queue.jobs) {
-    if (job.group_id && before.get(job.job_id) !== jobFingerprint(job)) touched.add(job.group_id);
+    if (job.group_id && before.get(job) !== jobFingerprint(job)) touched.add(job.group_id);
   }
   const toWrite: Group[] = [];
   for (const groupId of touched) {
@@ -261,40 +422,63 @@ async function updateLocked<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateT
         runs: [],
       });
     // Synced with every job, including those archived below: a run entry follows its newest job.
-    syncGroupWithQueue(group, queue.jobs, {
-      now: tx.now,
-      metrics,
-      resultRef,
-    });
+    syncGroupWithQueue(group, queue.jobs, { now: tx.now, metrics, resultRef });
     toWrite.push(group);
   }
+  // Every file is written and fsynced to a temp name at once — each group record as soon as it is
+  // serialised, while the queue is — and renamed into place later, in order (`writeUpdate`).
+  // (The folder of a group that exists is there: no call to make sure, at every job start and end.)
+  for (const group of toWrite) if (!existsSync(groupDir(ws, group.group_id))) await mkdir(groupDir(ws, group.group_id), { recursive: true });
+  const files: ComputedUpdate<T>['files'] = toWrite.map((group) => {
+    const file = groupFile(ws, group.group_id);
+    const text = serialize(group);
+    return { file, text, doc: group, staging: settle(stageAtomicWrite(file, text)) };
+  });
   const { keep, archive } = selectArchivable(queue.jobs);
   if (archive.length > 0) {
     queue.jobs = keep;
     queue.archived = addArchivedCounts(queue.archived, archive);
   }
   const afterText = serialize(queue);
+  if (afterText !== beforeText) files.push({ file: ws.queueFile, text: afterText, doc: queue, staging: settle(stageAtomicWrite(ws.queueFile, afterText)) });
+  for (const f of files) chain.current.set(f.file, { text: f.text, doc: f.doc });
+  if (!chain.current.has(ws.queueFile) && read.doc) chain.current.set(ws.queueFile, { text: beforeText, doc: queue });
+  // A group read but not written is taken as it is by the next update of the chain (fn changes a group
+  // only through putGroup); a later chain reads it again.
+  for (const groupId of groups.keys()) if (!touched.has(groupId)) lastWritten.delete(groupFile(ws, groupId));
+  return {
+    result,
+    files,
+    staging: files.map((f) => f.staging),
+    archive,
+    queueUnchanged: afterText === beforeText ? read : undefined,
+  };
+}
 
-  assertHeld();
-  // History first: a job leaves queue.json only once it is safely in history.jsonl.
-  await appendHistory(ws, archive);
-  // Every file written and fsynced at once, then renamed in order — groups before the queue: whoever
-  // sees a job's new state in queue.json finds its group already updated.
-  const files = toWrite.map((group) => ({ file: groupFile(ws, group.group_id), doc: group as unknown, text: serialize(group) }));
-  if (afterText !== beforeText) files.push({ file: ws.queueFile, doc: queue, text: afterText });
-  for (const group of toWrite) await mkdir(groupDir(ws, group.group_id), { recursive: true });
-  const staged = await Promise.allSettled(files.map((f) => stageAtomicWrite(f.file, f.text)));
-  const failed = staged.find((r) => r.status === 'rejected');
+/**
+ * Puts an update's files in place: the archived jobs appended to history.jsonl and fsynced first (a
+ * job leaves queue.json only once it is safely there), then every file renamed over its target —
+ * groups before the queue: whoever sees a job's new state in queue.json finds its group already updated.
+ */
+async function writeUpdate(ws: WorkspacePaths, chain: Chain, update: ComputedUpdate<unknown>): Promise<void> {
+  try {
+    chain.lock.assertHeld();
+    await appendHistory(ws, update.archive);
+  } catch (err) {
+    await abortAll(update.staging);
+    throw err;
+  }
+  const staged = await Promise.all(update.staging);
+  const written = staged.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = staged.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
-    await Promise.all(staged.map((r) => (r.status === 'fulfilled' ? r.value.abort() : undefined)));
+    await Promise.all(written.map((w) => w.abort()));
     throw failed.reason;
   }
-  const written = staged.map((r) => (r as PromiseFulfilledResult<StagedWrite>).value);
   for (const w of written) await w.commit();
-  // A group read but not written may have been changed in memory without being saved: not kept.
-  for (const groupId of groups.keys()) lastWritten.delete(groupFile(ws, groupId));
-  files.forEach((f, i) => lastWritten.set(f.file, { version: written[i]!.version, text: f.text, doc: f.doc }));
-  // Not rewritten (no change): the version read is still the text of the queue as it is in memory.
-  if (afterText === beforeText && read.version) lastWritten.set(ws.queueFile, { version: read.version, text: afterText, doc: queue });
-  return result;
+  // After a failure in the chain, the objects may have been changed by the update that failed.
+  if (chain.failed) return;
+  update.files.forEach((f, i) => lastWritten.set(f.file, { version: written[i]!.version, text: f.text, doc: f.doc }));
+  const unchanged = update.queueUnchanged;
+  if (unchanged?.text !== undefined && unchanged.version) lastWritten.set(ws.queueFile, { version: unchanged.version, text: unchanged.text, doc: unchanged.doc });
 }

@@ -1,12 +1,12 @@
 /** updateState's own work per update: one parse, one serialisation, and no stale in-process copy. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../../../src/infra/clock.js';
 import { makeJob } from '../../../src/queue/jobs.js';
 import { workspacePaths } from '../../../src/workspace/paths.js';
-import { updateState } from '../../../src/workspace/store.js';
+import { stageUpdate, updateState } from '../../../src/workspace/store.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -37,6 +37,19 @@ describe('updateState', () => {
     const ws = workspace();
     await updateState(ws, clock, addJob('a'));
     const text = readFileSync(ws.queueFile, 'utf8');
+    // As every RunForge process writes: a new file renamed over it.
+    writeFileSync(`${ws.queueFile}.other`, text.replace('"run_id": "a"', '"run_id": "b"'));
+    renameSync(`${ws.queueFile}.other`, ws.queueFile);
+    await updateState(ws, clock, addJob('c'));
+    expect(runIds(ws.queueFile)).toEqual(['b', 'c']);
+  });
+
+  it('sees an edit in place of queue.json, even of the same size', async () => {
+    const ws = workspace();
+    await updateState(ws, clock, addJob('a'));
+    const text = readFileSync(ws.queueFile, 'utf8');
+    // Later than a tick of the file clock (1-10 ms; the limit is in docs/architecture.md).
+    await new Promise((resolve) => setTimeout(resolve, 30));
     writeFileSync(ws.queueFile, text.replace('"run_id": "a"', '"run_id": "b"'));
     await updateState(ws, clock, addJob('c'));
     expect(runIds(ws.queueFile)).toEqual(['b', 'c']);
@@ -66,5 +79,42 @@ describe('updateState', () => {
     writeFileSync(ws.queueFile, '{"version": 1');
     await expect(updateState(ws, clock, addJob('b'))).rejects.toThrow(/queue\.json is corrupt/);
     expect(readFileSync(ws.queueFile, 'utf8')).toBe('{"version": 1');
+  });
+
+  it('updates staged one after another while earlier ones are still being written lose nothing, in any rhythm', async () => {
+    const ws = workspace();
+    const pending: Promise<void>[] = [];
+    const expected: string[] = [];
+    // Like the daemon: the next update starts as soon as the previous one is staged, sometimes after it
+    // is written (so chains of updates end and new ones start, at every point of their writing).
+    for (let i = 0; i < 240; i++) {
+      const { written } = await stageUpdate(ws, clock, addJob(`r${i}`));
+      expected.push(`r${i}`);
+      pending.push(written);
+      if (i % 2 === 0) {
+        // Right after the write, a few microtask turns later each time: the moment a chain ends.
+        await written;
+        for (let turn = 0; turn < (i / 2) % 8; turn++) await Promise.resolve();
+      } else if (i % 5 === 1) await new Promise((resolve) => setImmediate(resolve));
+      else if (i % 11 === 3) await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await Promise.all(pending);
+    expect(runIds(ws.queueFile)).toEqual(expected);
+    // And a plain update after them all starts from all of them.
+    await updateState(ws, clock, addJob('last'));
+    expect(runIds(ws.queueFile)).toEqual([...expected, 'last']);
+  });
+
+  it('once written, an update is on disk: each staged update lands in order', async () => {
+    const ws = workspace();
+    const onDisk: Promise<number>[] = [];
+    for (let i = 0; i < 40; i++) {
+      const { written } = await stageUpdate(ws, clock, addJob(`r${i}`));
+      onDisk.push(written.then(() => runIds(ws.queueFile).length));
+      if (i % 9 === 0) await written;
+    }
+    const lengths = await Promise.all(onDisk);
+    lengths.forEach((n, i) => expect(n, `jobs on disk once update ${i} was written`).toBeGreaterThanOrEqual(i + 1));
+    expect(runIds(ws.queueFile)).toHaveLength(40);
   });
 });
