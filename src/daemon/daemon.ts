@@ -510,7 +510,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
         this.reportPassError(err);
         this.requestPass();
       },
-    ).finally(() => {
+    ).catch((err: unknown) => this.reportPassError(err)).finally(() => {
       this.passesWriting--;
       this.nudge();
     });

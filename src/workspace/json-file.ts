@@ -59,8 +59,8 @@ export async function fileVersion(file: string): Promise<FileVersion | undefined
   }
 }
 
-/** Reads a file's text with the version it is the text of; `undefined` when it does not exist. */
-export async function readVersioned(file: string): Promise<{ text: string; version: FileVersion } | undefined> {
+/** Reads a file's bytes with the version they are of; `undefined` when it does not exist. */
+export async function readVersioned(file: string): Promise<{ bytes: Buffer; version: FileVersion } | undefined> {
   let handle: FileHandle;
   try {
     handle = await open(file, 'r');
@@ -70,7 +70,7 @@ export async function readVersioned(file: string): Promise<{ text: string; versi
   }
   try {
     const version = versionOf(await handle.stat({ bigint: true }));
-    return { text: await handle.readFile('utf8'), version };
+    return { bytes: await handle.readFile(), version };
   } finally {
     await handle.close();
   }
@@ -138,7 +138,7 @@ const nameTheFile = (err: unknown, file: string): unknown => {
  * which the daemon clears away after a crash), written and fsynced. Several files of one update are
  * staged at once (their fsyncs overlap) and then committed in the order readers must see them.
  */
-export async function stageAtomicWrite(file: string, text: string): Promise<StagedWrite> {
+export async function stageAtomicWrite(file: string, text: string | Buffer): Promise<StagedWrite> {
   const temp = `${file}.${process.pid}${String(tempCounter++).padStart(6, '0')}`;
   let fd: number | undefined;
   let version: FileVersion;
@@ -146,7 +146,7 @@ export async function stageAtomicWrite(file: string, text: string): Promise<Stag
     // Written synchronously (a copy into the page cache, faster than the same write in chunks through
     // the thread pool); the fsync, which waits for the disk, is not.
     fd = openSync(temp, 'wx');
-    writeFileSync(fd, text, 'utf8');
+    writeFileSync(fd, text);
     await fsyncAsync(fd);
     version = versionOf(fstatSync(fd, { bigint: true }));
     closeSync(fd);

@@ -37,12 +37,12 @@ import {
   readDocument,
   readVersioned,
   sameVersion,
-  serialize,
   type StagedWrite,
   stageAtomicWrite,
   writeJsonAtomic,
 } from './json-file.js';
 import { acquireStateLock, type HeldLock } from './lock.js';
+import { serializeBytes } from './serialize-cache.js';
 import {
   displayPath,
   groupDir,
@@ -172,7 +172,7 @@ const jobFingerprint = (j: Job): number => STATE_CODES[j.state] + (j.cancel_requ
 
 /**
  * What this process last wrote with `updateState`, by file: the version it left on disk (json-file.ts
- * `FileVersion`), its text, and the object the text is the serialisation of. While the file is still
+ * `FileVersion`), its bytes, and the object they serialise. While the file is still
  * that version, the next update takes the object as it is, without reading, parsing or validating the
  * file again — for the daemon, which updates the state at every job start and end, that is most of an
  * update's cost on a big sweep. Another process's write is a new version (every writer replaces the
@@ -183,7 +183,7 @@ const lastWritten = new Map<string, Known>();
 
 interface Known {
   version: FileVersion;
-  text: string;
+  bytes: Buffer;
   doc: unknown;
 }
 
@@ -200,7 +200,7 @@ interface Chain {
   readonly startedMs: number;
   length: number;
   /** Each file as the chain computed it last (what it will be once the chain is written). */
-  readonly current: Map<string, { text: string; doc: unknown }>;
+  readonly current: Map<string, { bytes: Buffer; doc: unknown }>;
   /** Settles when every update of the chain so far is written; rejects when one failed. */
   written: Promise<void>;
   failed: boolean;
@@ -214,25 +214,25 @@ const lastChainWritten = new Map<string, Promise<void>>();
 /** Per workspace: updates of this process compute one at a time. */
 const turns = new Map<string, Promise<unknown>>();
 
-/** A state file read under the lock: text and validated document; both undefined when there is no file. */
+/** A state file read under the lock: bytes and validated document; both undefined when there is no file. */
 interface ForUpdate<K extends 'queue' | 'group'> {
-  text: string | undefined;
-  /** The version on disk; undefined when there is no file, or when the text is the chain's, not yet written. */
+  bytes: Buffer | undefined;
+  /** The version on disk; undefined when there is no file, or when the bytes are the chain's, not yet written. */
   version: FileVersion | undefined;
   doc: DocumentOf<K> | undefined;
 }
 
 async function readForUpdate<K extends 'queue' | 'group'>(ws: WorkspacePaths, chain: Chain, kind: K, file: string): Promise<ForUpdate<K>> {
   const current = chain.current.get(file);
-  if (current) return { text: current.text, version: undefined, doc: current.doc as DocumentOf<K> };
+  if (current) return { bytes: current.bytes, version: undefined, doc: current.doc as DocumentOf<K> };
   const known = lastWritten.get(file);
   if (known) {
     const now = await fileVersion(file);
-    if (now && sameVersion(now, known.version)) return { text: known.text, version: known.version, doc: known.doc as DocumentOf<K> };
+    if (now && sameVersion(now, known.version)) return { bytes: known.bytes, version: known.version, doc: known.doc as DocumentOf<K> };
   }
   const read = await readVersioned(file);
-  if (!read) return { text: undefined, version: undefined, doc: undefined };
-  return { ...read, doc: await documentOf(kind, read.text, displayPath(ws, file)) };
+  if (!read) return { bytes: undefined, version: undefined, doc: undefined };
+  return { ...read, doc: await documentOf(kind, read.bytes.toString('utf8'), displayPath(ws, file)) };
 }
 
 /**
@@ -349,7 +349,7 @@ async function endChain(key: string, chain: Chain): Promise<void> {
 interface ComputedUpdate<T> {
   result: T;
   /** The files to write, in the order they are renamed into place, each being staged already. */
-  files: { file: string; text: string; doc: unknown; staging: Promise<PromiseSettledResult<StagedWrite>> }[];
+  files: { file: string; bytes: Buffer; doc: unknown; staging: Promise<PromiseSettledResult<StagedWrite>> }[];
   staging: Promise<PromiseSettledResult<StagedWrite>>[];
   archive: Job[];
   /** The queue as read, when it is not rewritten: its version is still what the queue is. */
@@ -370,7 +370,7 @@ async function abortAll(staging: Promise<PromiseSettledResult<StagedWrite>>[]): 
 async function computeUpdate<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateTx) => T | Promise<T>, chain: Chain): Promise<ComputedUpdate<T>> {
   const read = await readForUpdate(ws, chain, 'queue', ws.queueFile);
   const queue = read.doc ?? emptyQueue();
-  const beforeText = read.text ?? serialize(queue);
+  const beforeBytes = read.bytes ?? serializeBytes(queue);
   const before = new Map<Job, number>(queue.jobs.map((j) => [j, jobFingerprint(j)]));
   let takenIds: Set<string> | undefined;
   const nowMs = clock.now();
@@ -400,7 +400,7 @@ async function computeUpdate<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: State
   };
   const result = await fn(tx);
   if (unchanged) {
-    if (read.doc && !chain.current.has(ws.queueFile)) chain.current.set(ws.queueFile, { text: beforeText, doc: queue });
+    if (read.doc && !chain.current.has(ws.queueFile)) chain.current.set(ws.queueFile, { bytes: beforeBytes, doc: queue });
     return { result, files: [], staging: [], archive: [], queueUnchanged: read };
   }
 
@@ -431,18 +431,19 @@ async function computeUpdate<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: State
   for (const group of toWrite) if (!existsSync(groupDir(ws, group.group_id))) await mkdir(groupDir(ws, group.group_id), { recursive: true });
   const files: ComputedUpdate<T>['files'] = toWrite.map((group) => {
     const file = groupFile(ws, group.group_id);
-    const text = serialize(group);
-    return { file, text, doc: group, staging: settle(stageAtomicWrite(file, text)) };
+    const bytes = serializeBytes(group);
+    return { file, bytes, doc: group, staging: settle(stageAtomicWrite(file, bytes)) };
   });
   const { keep, archive } = selectArchivable(queue.jobs);
   if (archive.length > 0) {
     queue.jobs = keep;
     queue.archived = addArchivedCounts(queue.archived, archive);
   }
-  const afterText = serialize(queue);
-  if (afterText !== beforeText) files.push({ file: ws.queueFile, text: afterText, doc: queue, staging: settle(stageAtomicWrite(ws.queueFile, afterText)) });
-  for (const f of files) chain.current.set(f.file, { text: f.text, doc: f.doc });
-  if (!chain.current.has(ws.queueFile) && read.doc) chain.current.set(ws.queueFile, { text: beforeText, doc: queue });
+  const afterBytes = serializeBytes(queue);
+  const queueChanged = !afterBytes.equals(beforeBytes);
+  if (queueChanged) files.push({ file: ws.queueFile, bytes: afterBytes, doc: queue, staging: settle(stageAtomicWrite(ws.queueFile, afterBytes)) });
+  for (const f of files) chain.current.set(f.file, { bytes: f.bytes, doc: f.doc });
+  if (!chain.current.has(ws.queueFile) && read.doc) chain.current.set(ws.queueFile, { bytes: beforeBytes, doc: queue });
   // A group read but not written is taken as it is by the next update of the chain (fn changes a group
   // only through putGroup); a later chain reads it again.
   for (const groupId of groups.keys()) if (!touched.has(groupId)) lastWritten.delete(groupFile(ws, groupId));
@@ -451,7 +452,7 @@ async function computeUpdate<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: State
     files,
     staging: files.map((f) => f.staging),
     archive,
-    queueUnchanged: afterText === beforeText ? read : undefined,
+    queueUnchanged: queueChanged ? undefined : read,
   };
 }
 
@@ -478,7 +479,7 @@ async function writeUpdate(ws: WorkspacePaths, chain: Chain, update: ComputedUpd
   for (const w of written) await w.commit();
   // After a failure in the chain, the objects may have been changed by the update that failed.
   if (chain.failed) return;
-  update.files.forEach((f, i) => lastWritten.set(f.file, { version: written[i]!.version, text: f.text, doc: f.doc }));
+  update.files.forEach((f, i) => lastWritten.set(f.file, { version: written[i]!.version, bytes: f.bytes, doc: f.doc }));
   const unchanged = update.queueUnchanged;
-  if (unchanged?.text !== undefined && unchanged.version) lastWritten.set(ws.queueFile, { version: unchanged.version, text: unchanged.text, doc: unchanged.doc });
+  if (unchanged?.bytes !== undefined && unchanged.version) lastWritten.set(ws.queueFile, { version: unchanged.version, bytes: unchanged.bytes, doc: unchanged.doc });
 }
