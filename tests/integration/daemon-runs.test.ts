@@ -15,6 +15,18 @@ const logLines = (ws: string, runId: string): string[] => readFileSync(path.join
 /** A job that prints, waits for the file `release` in the workspace, prints again and exits with `code`. */
 const waiting = (code = 0): string[] => ['sh', '-c', `echo before; while [ ! -f release ]; do sleep 0.05; done; echo after; exit ${code}`];
 
+/** Whether a process has ended (gone, or a zombie waiting for its parent). */
+const processGone = (pid: number) => (): boolean => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z');
+
+/** Starts a new daemon and waits for the workspace's one job to be resolved; the daemon is stopped again. */
+async function resolveWithNewDaemon(ws: string): Promise<any> {
+  const d = startDaemon(ws);
+  const [done] = await waitFor('resolved', allDone(ws, 1));
+  d.kill();
+  await d.exited;
+  return done;
+}
+
 /** Queues a `waiting` run, lets a daemon start it and copy its first line, then kills that daemon with SIGKILL. */
 async function killDaemonWhileRunning(ws: string, runId: string, code: number): Promise<any> {
   writeRun(ws, runId, baseRequest({ command: waiting(code) }));
@@ -65,7 +77,7 @@ describe('jobs run by the daemon itself', () => {
     const ws = tempWorkspace();
     const job = await killDaemonWhileRunning(ws, 'survivor', 3);
     writeFileSync(path.join(ws, 'release'), '');
-    await waitFor('job ended', () => !existsSync(`/proc/${job.pid}`) || readFileSync(`/proc/${job.pid}/stat`, 'utf8').includes(') Z'));
+    await waitFor('job ended', processGone(job.pid));
     const d2 = startDaemon(ws);
     await d2.waitForLine(/DAEMON=STARTED/);
     const jobs = await waitFor('resolved', allDone(ws, 1));
@@ -134,13 +146,10 @@ describe('a daemon killed between starting a job and recording it', () => {
     const job = await killDaemonWhileRunning(ws, 'ended', 4);
     unrecordStart(ws, job.job_id);
     writeFileSync(path.join(ws, 'release'), '');
-    await waitFor('job ended', () => !existsSync(`/proc/${job.pid}`) || readFileSync(`/proc/${job.pid}/stat`, 'utf8').includes(') Z'));
-    const d2 = startDaemon(ws);
-    const [done] = await waitFor('resolved', allDone(ws, 1));
+    await waitFor('job ended', processGone(job.pid));
+    const done = await resolveWithNewDaemon(ws);
     expect(done).toMatchObject({ job_id: job.job_id, state: 'failed', attempt: 1, exit_code: 4, error: 'Command exited with code 4' });
     expect(befores(ws, 'ended')).toBe(1);
-    d2.kill();
-    await d2.exited;
   });
 
   it('a job whose process died without an exit status is still queued, and runs', async () => {
@@ -149,15 +158,12 @@ describe('a daemon killed between starting a job and recording it', () => {
     unrecordStart(ws, job.job_id);
     // Its whole process group killed too: the shell that writes the exit status with it.
     process.kill(-job.pgid, 'SIGKILL');
-    await waitFor('job gone', () => !existsSync(`/proc/${job.pid}`) || readFileSync(`/proc/${job.pid}/stat`, 'utf8').includes(') Z'));
+    await waitFor('job gone', processGone(job.pid));
     writeFileSync(path.join(ws, 'release'), '');
-    const d2 = startDaemon(ws);
-    const [done] = await waitFor('resolved', allDone(ws, 1));
+    const done = await resolveWithNewDaemon(ws);
     expect(done).toMatchObject({ job_id: job.job_id, state: 'succeeded', attempt: 1, exit_code: 0 });
     expect(done.pid).not.toBe(job.pid);
     expect(befores(ws, 'vanished')).toBe(2);
-    d2.kill();
-    await d2.exited;
   });
 });
 
