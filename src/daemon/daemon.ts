@@ -9,7 +9,7 @@
  * concluded here (run/execute.ts) and only its training process is started, detached, its output
  * going to a file and its exit status to another, so it survives the daemon.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { LaunchRecord } from '../contracts/launch.js';
 import type { Job, JobState } from '../contracts/queue.js';
@@ -38,7 +38,7 @@ import {
   writeDaemonLock,
   writeDaemonStatus,
 } from '../workspace/daemon-files.js';
-import { writeJsonAtomic } from '../workspace/json-file.js';
+import { removeFileSync, writeJsonAtomic } from '../workspace/json-file.js';
 import { withStateLock } from '../workspace/lock.js';
 import { type StateWatcher, watchState } from '../workspace/watch.js';
 import { displayPath, requestFile, resultFile, runDir, type WorkspacePaths } from '../workspace/paths.js';
@@ -137,6 +137,8 @@ const exitFileOf = (dir: string): string => path.join(dir, '.exit_status');
 const CONCLUDING_WAIT_MS = 50;
 /** Shells kept waiting for jobs at most (pooled-shell.ts), whatever `--max-parallel` is. */
 const MAX_POOLED_SHELLS = 8;
+/** How long the daemon trusts that a job's program exists, ms. */
+const PROGRAM_CACHE_MS = 5_000;
 /** How long the daemon trusts its answer to "which Python can train", ms. */
 const PYTHON_CACHE_MS = 60_000;
 
@@ -163,6 +165,8 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   /** Conclusions under way of jobs that ended (each settles once the job is in `ended`). */
   private readonly concluding = new Set<Promise<void>>();
   private readonly pythons = new Map<boolean, { at: number; python: Promise<string> }>();
+  /** Programs of jobs found lately (`programExists`), by program, folder and PATH: when, ms. */
+  private readonly programsFound = new Map<string, number>();
   private worker: WarmWorker | undefined;
   private readonly spawner: Spawner;
   private lastWorkerError: string | undefined;
@@ -297,7 +301,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
           const log = new RunLog(path.join(dir, 'logs.txt'), this.clock);
           OutputTail.resume(dir, log, this.clock).close();
           result = (await concludeRun({ runDir: dir, clock: this.clock, log, record, exit: { ...exit, cancelled: false } })).result;
-          rmSync(exitFileOf(dir), { force: true });
+          removeFileSync(exitFileOf(dir));
         }
         const verdict = resolveOrphan(job, { alive: false, result }, this.options);
         if (verdict.action === 'finish') {
@@ -579,8 +583,8 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     const { record, spec, log } = prepared;
     const cannotStart = async (why: string): Promise<undefined> =>
       endAt(await concludeRun({ runDir: dir, clock: this.clock, log, record, exit: { exitCode: null, signal: null, cancelled: false, spawnError: why } }));
-    if (!findProgram(spec.program, spec.cwd, spec.env.PATH)) return cannotStart('not found, or not executable (searched PATH)');
-    rmSync(exitFileOf(dir), { force: true });
+    if (!this.programExists(spec.program, spec.cwd, spec.env.PATH)) return cannotStart('not found, or not executable (searched PATH)');
+    removeFileSync(exitFileOf(dir));
     let pooled = record.mode === 'command' ? this.fromPool(spec, dir) : undefined;
     // A process started now, not from the pool: a crash before it is named finds at least the record.
     if (!pooled) writeLaunchRecord(dir, record);
@@ -624,6 +628,21 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     const a = this.track(job, { adopted: false, usesGpu, exited: proc.exited, run: { record: launched, log, tail } });
     a.runningAs = runningAs;
     return a;
+  }
+
+  /**
+   * Whether a job's program can be started (`findProgram`), a found program remembered for a few
+   * seconds: a sweep starts the same program for every run, and looking costs a look in each PATH
+   * folder. (One removed meanwhile fails as the shell reports it: exit code 127.)
+   */
+  private programExists(program: string, cwd: string, pathVar: string | undefined): boolean {
+    const key = `${program}\0${cwd}\0${pathVar ?? ''}`;
+    const seen = this.programsFound.get(key);
+    if (seen !== undefined && this.clock.now() - seen < PROGRAM_CACHE_MS) return true;
+    if (!findProgram(program, cwd, pathVar)) return false;
+    if (this.programsFound.size > 100) this.programsFound.clear();
+    this.programsFound.set(key, this.clock.now());
+    return true;
   }
 
   /**
@@ -755,7 +774,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       exit: { ...exit, cancelled: false },
       stop: this.stopVerdict(a.stopReason),
     });
-    rmSync(exitFileOf(dir), { force: true });
+    removeFileSync(exitFileOf(dir));
     // A run interrupted by the shutdown failed (and is queued again by policy); its result says cancelled.
     const state: JobState = a.stopReason === 'shutdown' ? 'failed' : jobStateOfResult(outcome.status);
     const metric = state === 'succeeded' ? primaryMetricOf(outcome.result) : null;

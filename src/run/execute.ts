@@ -10,7 +10,7 @@
  * Whatever happens (bad request, missing dataset, crash, cancel), the run ends with a result.json.
  */
 import { rm } from 'node:fs/promises';
-import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parseDocument, parseJsonText } from '../contracts/document.js';
@@ -22,7 +22,7 @@ import type { Clock } from '../infra/clock.js';
 import { MissingFilesError } from '../infra/errors.js';
 import { formatUtcSeconds } from '../infra/time.js';
 import { primaryMetricOf } from '../queue/primary-metric.js';
-import { readTextIfExists, readTextIfExistsSync, replaceFileSync, serialize, writeJsonAtomic } from '../workspace/json-file.js';
+import { ensureDirSync, readTextIfExists, readTextIfExistsSync, removeFileSync, replaceFileSync, serialize, writeJsonAtomic } from '../workspace/json-file.js';
 import { displayPath, type WorkspacePaths } from '../workspace/paths.js';
 import { type DeviceDecision, decideDevice, deviceEnv, ENV_GPU_ID, ENV_GPU_PRESENT } from './device.js';
 import { detectWithNvidiaSmi, pickDevice } from '../gpu/devices.js';
@@ -223,7 +223,7 @@ async function finish(ctx: RunContext, status: ResultStatus, extra: Partial<RunR
     ctx.log.token(stageToken('FAILED'));
   }
   await writeJsonAtomic(path.join(ctx.runDir, 'result.json'), result);
-  rmSync(launchRecordFile(ctx.runDir), { force: true });
+  removeFileSync(launchRecordFile(ctx.runDir));
   return { status, result };
 }
 
@@ -238,7 +238,7 @@ export async function prepareRun(opts: PrepareOptions): Promise<PreparedRun> {
   const { ws, runDir } = opts;
   if (!existsSync(runDir)) throw new MissingFilesError(`Run directory not found: ${displayPath(ws, runDir)}`);
   // A result.json left by an earlier attempt must not be mistaken for this attempt's.
-  rmSync(path.join(runDir, 'result.json'), { force: true });
+  removeFileSync(path.join(runDir, 'result.json'));
   const ctx: RunContext = {
     runDir,
     clock: opts.clock,
@@ -247,6 +247,17 @@ export async function prepareRun(opts: PrepareOptions): Promise<PreparedRun> {
     jobId: opts.jobId ?? null,
     name: null,
   };
+  // The first lines of logs.txt are written together, with one append, when the run is prepared.
+  ctx.log.hold();
+  try {
+    return await prepareHeld(opts, ctx);
+  } finally {
+    ctx.log.release();
+  }
+}
+
+async function prepareHeld(opts: PrepareOptions, ctx: RunContext): Promise<PreparedRun> {
+  const { ws, runDir } = opts;
   const { log } = ctx;
   log.token(stageToken('STARTING'));
   log.info(`Run ${path.basename(runDir)}${opts.jobId ? ` (job ${opts.jobId})` : ''}${opts.dryRun ? ' (dry run)' : ''}`);
@@ -279,7 +290,7 @@ export async function prepareRun(opts: PrepareOptions): Promise<PreparedRun> {
   if (opts.dryRun) return { outcome: await dryRun(ctx, opts, request, config) };
   if (request.command) {
     const [program, ...args] = request.command;
-    mkdirSync(path.join(runDir, 'artifacts'), { recursive: true });
+    ensureDirSync(path.join(runDir, 'artifacts'));
     log.info(`Command: ${JSON.stringify(request.command)}`);
     return { record: record('command', program!), spec: { program: program!, args, env, cwd: ws.root }, log };
   }
@@ -291,7 +302,7 @@ export async function prepareRun(opts: PrepareOptions): Promise<PreparedRun> {
   } catch (err) {
     return { outcome: await finish(ctx, 'failed', { ...errorResult((err as Error).message, 'PythonNotFound'), effective_config: config }) };
   }
-  rmSync(summaryFileOf(runDir), { force: true });
+  removeFileSync(summaryFileOf(runDir));
   const model = config.model as { hyperparameters: Record<string, unknown> };
   if (family !== 'mlp' && device.type === 'gpu') log.info('scikit-learn trains on the CPU; the assigned GPU stays reserved for this run');
   const trainerConfig = {

@@ -1,8 +1,11 @@
 /** metrics.jsonl (SPEC §9): `{"step", "epoch"?, "name", "value", "time"}` per point. */
+import { existsSync } from 'node:fs';
 import { readTextIfExists } from '../workspace/json-file.js';
 
 /** The last reported value of each metric, or an empty object when there is no metrics.jsonl. */
 export async function lastMetricValues(file: string): Promise<Record<string, number>> {
+  // Most runs write none: a stat, not a read that fails on the thread pool (the daemon concludes every run).
+  if (!existsSync(file)) return {};
   const text = await readTextIfExists(file);
   const out: Record<string, number> = {};
   if (!text) return out;

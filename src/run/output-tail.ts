@@ -6,10 +6,10 @@
  * `<run>/.output-offset`, so a later daemon that re-adopts or concludes the run goes on where this
  * one stopped, without copying a line twice.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock, TimerHandle } from '../infra/clock.js';
-import { replaceFileSync } from '../workspace/json-file.js';
+import { removeFileSync, replaceFileSync } from '../workspace/json-file.js';
 import type { RunLog } from './run-log.js';
 
 export const outputFile = (runDir: string): string => path.join(runDir, 'output.log');
@@ -33,7 +33,7 @@ export class OutputTail {
   /** Starts following a new run's output (`output.log` is created empty). */
   static start(runDir: string, log: RunLog, clock: Clock): OutputTail {
     writeFileSync(outputFile(runDir), '');
-    rmSync(offsetFile(runDir), { force: true });
+    removeFileSync(offsetFile(runDir));
     return new OutputTail(runDir, log, clock, 0).schedule();
   }
 
@@ -91,8 +91,8 @@ export class OutputTail {
     this.closed = true;
     if (this.timer) this.clock.clearTimeout(this.timer);
     this.copy(true);
-    rmSync(outputFile(this.runDir), { force: true });
-    rmSync(offsetFile(this.runDir), { force: true });
+    removeFileSync(outputFile(this.runDir));
+    removeFileSync(offsetFile(this.runDir));
   }
 
   /** Stops following without copying (the daemon is leaving the run to its successor). */

@@ -14,6 +14,8 @@ export function logTimestamp(ms: number): string {
 
 export class RunLog {
   private partial = '';
+  /** Lines kept back by `hold`, written by `release`. */
+  private held: string[] | undefined;
 
   constructor(
     private readonly file: string,
@@ -40,6 +42,17 @@ export class RunLog {
     this.writeLines([token]);
   }
 
+  /** Keeps the next lines back until `release` writes them with one append (a run's first lines). */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  release(): void {
+    const lines = this.held;
+    this.held = undefined;
+    if (lines && lines.length > 0) appendFileSync(this.file, `${lines.join('\n')}\n`);
+  }
+
   /** Output of the training process, in arbitrary chunks. */
   output(chunk: string): void {
     const text = this.partial + chunk;
@@ -59,7 +72,8 @@ export class RunLog {
 
   private writeLines(lines: string[]): void {
     const formatted = lines.map((l) => this.format(l));
-    appendFileSync(this.file, `${formatted.join('\n')}\n`);
+    if (this.held) this.held.push(...formatted);
+    else appendFileSync(this.file, `${formatted.join('\n')}\n`);
     if (this.echo) for (const l of formatted) this.echo(l);
   }
 }

@@ -2,7 +2,7 @@
  * Reading and writing JSON state files. Reads validate against a contract and fail with an error that
  * names the file; writes are atomic (temp file in the same folder, fsync, rename over).
  */
-import { closeSync, fstatSync, fsync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, fsync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { type FileHandle, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { DocumentKind } from '../contracts/constants.js';
@@ -12,6 +12,27 @@ import { CorruptFileError } from '../infra/errors.js';
 
 export function isNotFound(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/**
+ * Removes a file if it is there. `rmSync(file, { force: true })` does the same with an lstat and
+ * rimraf's bookkeeping around the unlink; a run's helper files are removed several times per job.
+ */
+export function removeFileSync(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+/** Makes a folder whose parent exists, if it is not there yet (one call, where a recursive mkdir makes several). */
+export function ensureDirSync(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
 }
 
 /** Reads a small file as UTF-8 text, synchronously; `undefined` when it does not exist. */
