@@ -585,15 +585,12 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       endAt(await concludeRun({ runDir: dir, clock: this.clock, log, record, exit: { exitCode: null, signal: null, cancelled: false, spawnError: why } }));
     if (!this.programExists(spec.program, spec.cwd, spec.env.PATH)) return cannotStart('not found, or not executable (searched PATH)');
     removeFileSync(exitFileOf(dir));
-    let pooled = record.mode === 'command' ? this.fromPool(spec, dir) : undefined;
-    // A process started now, not from the pool: a crash before it is named finds at least the record.
-    if (!pooled) writeLaunchRecord(dir, record);
+    // A crash while the process starts finds at least the record; it names the process below.
+    writeLaunchRecord(dir, record);
     const tail = OutputTail.start(dir, log, this.clock);
-    let proc = pooled?.proc ?? (record.mode === 'trainer' ? await this.forkWarm(job, spec, dir) : undefined);
-    if (!proc) {
-      pooled = this.fromPool(spec, dir);
-      proc = pooled?.proc;
-    }
+    let proc = record.mode === 'trainer' ? await this.forkWarm(job, spec, dir) : undefined;
+    const pooled = proc ? undefined : this.fromPool(spec, dir);
+    proc ??= pooled?.proc;
     try {
       if (!proc) {
         const [file, args] = withExitFile(spec.program, spec.args, exitFileOf(dir));

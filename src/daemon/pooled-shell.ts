@@ -7,13 +7,20 @@
  * the same file, its exit status written to the same exit file.
  */
 
+/**
+ * The end of every job's shell script: the program's exit status (`$?`) written to the exit file
+ * (`target`, a shell word) and returned. A daemon that re-adopts the job after a crash can only
+ * read it there; a program killed by signal N is recorded as 128+N, the shell's convention.
+ */
+export const recordExitStatus = (target: string): string => `__rf_status=$?; printf '%s\\n' "$__rf_status" > ${target}; exit "$__rf_status"`;
+
 /** Reads its standard input to the end, then runs it; an empty input (the daemon's "no") runs nothing. */
 export const POOLED_SHELL =
   '__rf_script=; while IFS= read -r __rf_line; do __rf_script="$__rf_script$__rf_line\n"; done; ' +
   '[ -n "$__rf_script" ] || exit 0; unset __rf_line; eval "$__rf_script"';
 
 /** A word for sh, quoted so that it stays exactly this string. */
-export const shQuote = (word: string): string => `'${word.replaceAll("'", `'\\''`)}'`;
+const shQuote = (word: string): string => `'${word.replaceAll("'", `'\\''`)}'`;
 
 /** A name sh can set and unset (anything else is left to a plain spawn). */
 const SH_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -53,7 +60,7 @@ export function pooledJobScript(job: PooledJob): string | undefined {
   return [
     `exec </dev/null >>${shQuote(job.outputFile)} 2>&1`,
     run,
-    `__rf_status=$?; printf '%s\\n' "$__rf_status" > ${shQuote(job.exitFile)}; exit "$__rf_status"`,
+    recordExitStatus(shQuote(job.exitFile)),
     '',
   ].join('\n');
 }

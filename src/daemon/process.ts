@@ -9,6 +9,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { WarmExitStatusSchema } from '../contracts/warm-worker.js';
 import type { Clock } from '../infra/clock.js';
+import { recordExitStatus } from './pooled-shell.js';
 
 export interface ChildOutcome {
   exitCode: number | null;
@@ -172,14 +173,13 @@ export async function waitForExit(pid: number, startTime: string | null | undefi
 }
 
 /**
- * `program args` under a tiny `sh` that writes the program's exit status to `exitFile` when it ends:
- * the daemon that started it hears the exit itself, but a daemon that re-adopts the job after a crash
- * can only read it from there. (A program killed by signal N is recorded as 128+N, the shell's
- * convention.) Returns the command to start (detached) instead.
+ * `program args` under a tiny `sh` that writes the program's exit status to `exitFile` when it ends
+ * (`recordExitStatus`, as a pooled shell does): the daemon that started it hears the exit itself, but
+ * a daemon that re-adopts the job after a crash can only read it from there. Returns the command to
+ * start (detached) instead.
  */
 export function withExitFile(program: string, args: readonly string[], exitFile: string): [string, string[]] {
-  const script = '"$@"; s=$?; printf \'%s\\n\' "$s" > "$0"; exit "$s"';
-  return ['/bin/sh', ['-c', script, exitFile, program, ...args]];
+  return ['/bin/sh', ['-c', `"$@"; ${recordExitStatus('"$0"')}`, exitFile, program, ...args]];
 }
 
 /**
