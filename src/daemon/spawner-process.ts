@@ -68,6 +68,9 @@ let nextSlot = 1;
 /** Pooled shells not given a job yet: waiting (announced) or taken by the daemon (its go is coming). */
 const shells = new Map<number, { child: ChildProcess; taken: boolean }>();
 let refilling = false;
+/** Pooled shells in a row that died without a job; past `MAX_LOSSES` the pool is given up (jobs spawn the plain way). */
+let losses = 0;
+const MAX_LOSSES = 5;
 
 const waitingCount = (): number => [...shells.values()].filter((s) => !s.taken).length;
 
@@ -99,6 +102,8 @@ function addShell(): boolean {
   child.once('exit', () => {
     if (!shells.delete(slot)) return; // given a job or discarded: see go
     send({ kind: 'lost', slot });
+    // A shell that cannot wait (a broken /bin/sh?) would otherwise be started again and again.
+    if (++losses >= MAX_LOSSES) poolSize = 0;
     refill();
   });
   send({ kind: 'pooled', slot, pid, startTime: startTime(pid) });
@@ -132,6 +137,7 @@ process.on('message', (m: Request) => {
     case 'discard': {
       const child = release(m.slot);
       if (!child) return;
+      losses = 0;
       child.once('exit', (exitCode, signal) => send({ kind: 'exit', id: m.id, exitCode, signal }));
       // Without a script the shell reads end-of-file at once and exits.
       child.stdin!.end(m.kind === 'go' ? m.script : undefined);
