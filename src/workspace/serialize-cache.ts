@@ -7,10 +7,26 @@
  * The output is byte for byte what `serialize` gives (tests/unit/workspace/serialize-cache.test.ts).
  */
 
+/**
+ * A copy of a JSON value as it was serialised, to compare the value with later without allocating:
+ * primitives as they are, objects as their keys in order beside copies of their values.
+ */
+type Copy = null | boolean | number | string | undefined | ObjectCopy | ArrayCopy;
+
+class ObjectCopy {
+  constructor(
+    readonly keys: readonly string[],
+    readonly values: readonly Copy[],
+  ) {}
+}
+
+class ArrayCopy {
+  constructor(readonly items: readonly Copy[]) {}
+}
+
 interface Cached {
-  /** The element's keys and values as it was serialised (object values as deep copies). */
-  keys: string[];
-  values: unknown[];
+  /** The element as it was serialised. */
+  copy: ObjectCopy;
   bytes: Buffer;
 }
 
@@ -22,50 +38,49 @@ const ELEMENT_INDENT = '    ';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-function copyOf(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(copyOf);
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) out[key] = copyOf((value as Record<string, unknown>)[key]);
-  return out;
+function copyOf(value: unknown): Copy {
+  if (value === null || typeof value !== 'object') return value as Copy;
+  if (Array.isArray(value)) return new ArrayCopy(value.map(copyOf));
+  return objectCopyOf(value as Record<string, unknown>);
+}
+
+function objectCopyOf(value: Record<string, unknown>): ObjectCopy {
+  const keys = Object.keys(value);
+  return new ObjectCopy(
+    keys,
+    keys.map((k) => copyOf(value[k])),
+  );
 }
 
 /** Whether `value` would serialise as `copy` did: same keys in the same order, same values. */
-function same(value: unknown, copy: unknown): boolean {
+function same(value: unknown, copy: Copy): boolean {
   if (value === copy) return true;
-  if (value === null || copy === null || typeof value !== 'object' || typeof copy !== 'object') {
-    return typeof value === 'number' && typeof copy === 'number' && Number.isNaN(value) && Number.isNaN(copy);
+  if (copy instanceof ObjectCopy) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value) && sameObject(value as Record<string, unknown>, copy);
   }
-  if (Array.isArray(value) !== Array.isArray(copy)) return false;
-  const a = Object.keys(value);
-  const b = Object.keys(copy);
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const key = a[i]!;
-    if (key !== b[i] || !same((value as Record<string, unknown>)[key], (copy as Record<string, unknown>)[key])) return false;
+  if (copy instanceof ArrayCopy) {
+    if (!Array.isArray(value) || value.length !== copy.items.length) return false;
+    for (let i = 0; i < value.length; i++) if (!same(value[i], copy.items[i])) return false;
+    return true;
   }
-  return true;
+  return typeof value === 'number' && typeof copy === 'number' && Number.isNaN(value) && Number.isNaN(copy);
 }
 
-/** Whether an element is still what `cached` was serialised from (no allocation for flat elements). */
-function unchanged(element: Record<string, unknown>, cached: Cached): boolean {
+function sameObject(value: Record<string, unknown>, copy: ObjectCopy): boolean {
+  const { keys, values } = copy;
   let i = 0;
-  for (const key in element) {
-    if (key !== cached.keys[i]) return false;
-    const value = element[key];
-    const was = cached.values[i];
-    if (value !== was && (typeof value !== 'object' || value === null || !same(value, was))) return false;
+  for (const key in value) {
+    if (key !== keys[i] || !same(value[key], values[i])) return false;
     i++;
   }
-  return i === cached.keys.length;
+  return i === keys.length;
 }
 
 function elementBytes(element: Record<string, unknown>): Buffer {
   const cached = cache.get(element);
-  if (cached && unchanged(element, cached)) return cached.bytes;
+  if (cached && sameObject(element, cached.copy)) return cached.bytes;
   const bytes = Buffer.from(ELEMENT_INDENT + JSON.stringify(element, null, 2).replaceAll('\n', `\n${ELEMENT_INDENT}`));
-  const keys = Object.keys(element);
-  cache.set(element, { keys, values: keys.map((k) => copyOf(element[k])), bytes });
+  cache.set(element, { copy: objectCopyOf(element), bytes });
   return bytes;
 }
 
