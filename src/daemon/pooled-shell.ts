@@ -14,10 +14,12 @@
  */
 export const recordExitStatus = (target: string): string => `__rf_status=$?; printf '%s\\n' "$__rf_status" > ${target}; exit "$__rf_status"`;
 
-/** Reads its standard input to the end, then runs it; an empty input (the daemon's "no") runs nothing. */
-export const POOLED_SHELL =
-  '__rf_script=; while IFS= read -r __rf_line; do __rf_script="$__rf_script$__rf_line\n"; done; ' +
-  '[ -n "$__rf_script" ] || exit 0; unset __rf_line; eval "$__rf_script"';
+/**
+ * How a pooled shell is started: `sh` reading its commands from its standard input, which it reads in
+ * blocks (dash; a shell that reads a byte at a time is only slower), and an empty input — the daemon's
+ * "no" — runs nothing. The program's own standard input is /dev/null, never that pipe.
+ */
+export const POOLED_SHELL: readonly [string, ...string[]] = ['/bin/sh', '-s'];
 
 /** A word for sh, quoted so that it stays exactly this string. */
 const shQuote = (word: string): string => `'${word.replaceAll("'", `'\\''`)}'`;
@@ -55,10 +57,10 @@ export function pooledJobScript(job: PooledJob): string | undefined {
     `cd ${shQuote(job.cwd)}`,
     ...(unset.length > 0 ? [`unset ${unset.join(' ')}`] : []),
     ...(set.length > 0 ? [`export ${set.map(shQuote).join(' ')}`] : []),
-    [job.program, ...job.args].map(shQuote).join(' '),
+    `${[job.program, ...job.args].map(shQuote).join(' ')} </dev/null`,
   ].join(' && ');
   return [
-    `exec </dev/null >>${shQuote(job.outputFile)} 2>&1`,
+    `exec >>${shQuote(job.outputFile)} 2>&1`,
     run,
     recordExitStatus(shQuote(job.exitFile)),
     '',

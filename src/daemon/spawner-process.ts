@@ -5,29 +5,30 @@
  *
  * It also keeps a pool of started shells waiting for a job (`POOLED_SHELL`): the daemon knows such a
  * shell's PID before the job exists, so it records the job as running with its PID first and lets the
- * job go after — no start waits on a fork, and no job runs that queue.json does not know of.
+ * job go after — no start waits on a fork, and no job runs that queue.json does not know of. The
+ * daemon is handed the write end of each shell's standard input and gives it its script itself (no
+ * message through this process on the way to a start).
  *
  * Messages from the daemon (IPC):
  * - `{kind: 'spawn', id, file, args, cwd, env, outputFile}`: start a process now. Answers
  *   `{kind: 'started', id, pid, startTime}` or `{kind: 'failed', id, message}`.
  * - `{kind: 'pool', size, env}`: keep `size` shells waiting, with this environment.
- * - `{kind: 'taken', slot}`: the daemon took that shell; start another.
- * - `{kind: 'go', slot, id, script}`: the shell runs `script`. `{kind: 'discard', slot, id}`: it exits.
- * Pooled shells are announced as `{kind: 'pooled', slot, pid, startTime}`; one that ends before it
- * was given a job as `{kind: 'lost', slot}`. Every process ends with `{kind: 'exit', id, exitCode,
- * signal}` (`id` of the spawn or the go). When the daemon goes away (IPC disconnect) it exits; the
+ * - `{kind: 'taken', slot}`: the daemon took that shell (another is started soon).
+ * Pooled shells are announced as `{kind: 'pooled', slot, pid, startTime}` with the write end of their
+ * standard input; one that ends before it was taken as `{kind: 'lost', slot}`. Every process ends with
+ * `{kind: 'exit', id, exitCode, signal}` (a spawn's id) or `{kind: 'exit', slot, exitCode, signal}`
+ * (a taken shell). When the daemon goes away (IPC disconnect) it exits; the
  * jobs it started lead their own sessions and go on, and waiting shells read end-of-file and exit.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { POOLED_SHELL } from './pooled-shell.js';
 
 type Request =
   | { kind: 'spawn'; id: number; file: string; args: string[]; cwd: string; env: Record<string, string | undefined>; outputFile: string }
   | { kind: 'pool'; size: number; env: Record<string, string | undefined> }
-  | { kind: 'taken'; slot: number }
-  | { kind: 'go'; slot: number; id: number; script: string }
-  | { kind: 'discard'; slot: number; id: number };
+  | { kind: 'taken'; slot: number };
 
 const send = (message: unknown): void => {
   if (process.connected) process.send?.(message);
@@ -65,19 +66,21 @@ function startNow(m: Extract<Request, { kind: 'spawn' }>): void {
 let poolSize = 0;
 let poolEnv: Record<string, string | undefined> = {};
 let nextSlot = 1;
-/** Pooled shells not given a job yet: waiting (announced) or taken by the daemon (its go is coming). */
-const shells = new Map<number, { child: ChildProcess; taken: boolean }>();
+/** Pooled shells, by slot, until they exit: waiting (announced), or taken by the daemon. */
+const shells = new Map<number, { taken: boolean }>();
 let refilling = false;
 /** Pooled shells in a row that died without a job; past `MAX_LOSSES` the pool is given up (jobs spawn the plain way). */
 let losses = 0;
 const MAX_LOSSES = 5;
+/** How long after a take its shell is replaced at the latest (sooner when its job ends first). */
+const REFILL_DELAY_MS = 20;
 
 const waitingCount = (): number => [...shells.values()].filter((s) => !s.taken).length;
 
 function refill(): void {
   if (refilling) return;
   refilling = true;
-  // After the messages at hand (a go first): a refill is the work nobody is waiting for.
+  // After the messages at hand: a refill is the work nobody is waiting for.
   setImmediate(() => {
     refilling = false;
     for (let n = waitingCount(); n < poolSize && process.connected; n++) {
@@ -89,7 +92,7 @@ function refill(): void {
 function addShell(): boolean {
   let child: ChildProcess;
   try {
-    child = spawn('/bin/sh', ['-c', POOLED_SHELL], { cwd: '/', env: poolEnv, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    child = spawn(POOLED_SHELL[0], POOLED_SHELL.slice(1), { cwd: '/', env: poolEnv, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
   } catch {
     return false;
   }
@@ -97,24 +100,32 @@ function addShell(): boolean {
   const pid = child.pid;
   if (pid === undefined) return false;
   const slot = nextSlot++;
-  shells.set(slot, { child, taken: false });
+  const shell = { taken: false };
+  shells.set(slot, shell);
   child.stdin!.on('error', () => undefined); // a shell that died: reported through 'exit'
-  child.once('exit', () => {
-    if (!shells.delete(slot)) return; // given a job or discarded: see go
-    send({ kind: 'lost', slot });
-    // A shell that cannot wait (a broken /bin/sh?) would otherwise be started again and again.
-    if (++losses >= MAX_LOSSES) poolSize = 0;
-    refill();
-  });
-  send({ kind: 'pooled', slot, pid, startTime: startTime(pid) });
+  child.once('exit', (exitCode, signal) => setImmediate(() => onShellExit(slot, shell, exitCode, signal)));
+  // The write end of its standard input goes to the daemon (and is closed here once sent): the
+  // daemon writes the job's script to the shell itself.
+  // (A pipe's write end is a net.Socket: child_process makes every 'pipe' one.)
+  if (process.connected) process.send?.({ kind: 'pooled', slot, pid, startTime: startTime(pid) }, child.stdin as Socket);
   return true;
 }
 
-/** The shell of `slot`, no longer pooled; undefined if it died meanwhile (its 'lost' is on its way). */
-function release(slot: number): ChildProcess | undefined {
-  const shell = shells.get(slot);
+/**
+ * A pooled shell ended. Looked at after the messages at hand: the daemon's 'taken' is always sent
+ * before the shell is given its script, so it is here by now if the shell was taken.
+ */
+function onShellExit(slot: number, shell: { taken: boolean }, exitCode: number | null, signal: NodeJS.Signals | null): void {
   shells.delete(slot);
-  return shell?.child;
+  if (shell.taken) {
+    send({ kind: 'exit', slot, exitCode, signal });
+    refill();
+    return;
+  }
+  send({ kind: 'lost', slot });
+  // A shell that cannot wait (a broken /bin/sh?) would otherwise be started again and again.
+  if (++losses >= MAX_LOSSES) poolSize = 0;
+  refill();
 }
 
 process.on('message', (m: Request) => {
@@ -129,21 +140,20 @@ process.on('message', (m: Request) => {
       return;
     case 'taken': {
       const shell = shells.get(m.slot);
-      if (shell) shell.taken = true;
-      refill();
-      return;
-    }
-    case 'go':
-    case 'discard': {
-      const child = release(m.slot);
-      if (!child) return;
+      if (!shell) return; // died meanwhile: its 'lost' is on its way
+      shell.taken = true;
       losses = 0;
-      child.once('exit', (exitCode, signal) => send({ kind: 'exit', id: m.id, exitCode, signal }));
-      // Without a script the shell reads end-of-file at once and exits.
-      child.stdin!.end(m.kind === 'go' ? m.script : undefined);
+      // Replaced once its job ends, or in a moment if it runs on: a fork holds this process for a
+      // millisecond, and a short job's end should not wait behind it.
+      setTimeout(refill, REFILL_DELAY_MS);
       return;
     }
   }
 });
 process.on('disconnect', () => process.exit(0));
+// Node postpones 'disconnect' while a handle sent to the daemon waits for its acknowledgement, and a
+// daemon that went away never sends it: `connected` turns false at once, so it is also looked at.
+setInterval(() => {
+  if (!process.connected) process.exit(0);
+}, 250).unref();
 send({ kind: 'ready' });

@@ -10,6 +10,7 @@
  * their own sessions and never depended on it.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import type { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../infra/clock.js';
 import { type ChildOutcome, type DetachedProcess, readExitFile, type SpawnOptions, spawnDetached, waitForExit } from './process.js';
 
@@ -19,7 +20,8 @@ type Answer =
   | { kind: 'lost'; slot: number }
   | { kind: 'started'; id: number; pid: number; startTime: string | null }
   | { kind: 'failed'; id: number; message: string }
-  | { kind: 'exit'; id: number; exitCode: number | null; signal: string | null };
+  | { kind: 'exit'; id: number; exitCode: number | null; signal: string | null }
+  | { kind: 'exit'; slot: number; exitCode: number | null; signal: string | null };
 
 interface Pending {
   resolve: (p: DetachedProcess) => void;
@@ -54,6 +56,8 @@ interface Pooled {
   slot: number;
   pid: number;
   startTime: string | null;
+  /** The write end of the shell's standard input: its script, or end-of-file. */
+  stdin: Socket;
 }
 
 export class Spawner {
@@ -65,7 +69,7 @@ export class Spawner {
   private idleTimer: TimerHandle | undefined;
   /** Shells waiting in the spawner (announced, not taken). */
   private pooled: Pooled[] = [];
-  /** Taken shells, by slot, until they are given a job or discarded (then tracked in `running`). */
+  /** Taken shells, by slot, until they are given a job or discarded (then tracked in `running`, by -slot). */
   private readonly taken = new Map<number, { pooled: Pooled; settle: (o: ChildOutcome) => void }>();
   private pool: { size: number; env: Record<string, string | undefined> } | undefined;
 
@@ -125,22 +129,22 @@ export class Spawner {
     let settle!: (o: ChildOutcome) => void;
     const exited = new Promise<ChildOutcome>((resolve) => (settle = resolve));
     this.taken.set(pooled.slot, { pooled, settle });
-    const handOver = (message: object, exitFile: string | undefined): void => {
+    const handOver = (script: string | undefined, exitFile: string | undefined): void => {
       const held = this.taken.get(pooled.slot);
-      if (!held) return; // lost meanwhile: `exited` has settled
+      if (!held) return; // lost meanwhile (or the spawner went away): `exited` settles without it
       this.taken.delete(pooled.slot);
-      const id = this.nextId++;
-      this.running.set(id, { slot: pooled.slot, pid: pooled.pid, startTime: pooled.startTime, exitFile, settle: held.settle });
-      if (this.child === child && child.connected) child.send({ ...message, id });
-      // else the spawner is gone: the shell reads end-of-file and exits, and `onGone` watches it.
+      this.running.set(-pooled.slot, { slot: pooled.slot, pid: pooled.pid, startTime: pooled.startTime, exitFile, settle: held.settle });
+      // Straight to the shell (the spawner reports its exit); without a script it reads end-of-file.
+      if (script === undefined) pooled.stdin.destroy();
+      else pooled.stdin.end(script);
     };
     return {
       pid: pooled.pid,
       pgid: pooled.pid,
       startTime: pooled.startTime,
       exited,
-      start: (script, exitFile) => handOver({ kind: 'go', slot: pooled.slot, script }, exitFile),
-      discard: () => handOver({ kind: 'discard', slot: pooled.slot }, undefined),
+      start: (script, exitFile) => handOver(script, exitFile),
+      discard: () => handOver(undefined, undefined),
     };
   }
 
@@ -159,12 +163,12 @@ export class Spawner {
       return; // jobs are spawned directly
     }
     this.child = child;
-    child.on('message', (m: Answer) => this.onAnswer(m));
+    child.on('message', (m: Answer, handle: unknown) => this.onAnswer(m, handle as Socket | undefined));
     child.on('error', () => undefined); // reported through 'exit'
     child.once('exit', () => this.onGone(child));
   }
 
-  private onAnswer(m: Answer): void {
+  private onAnswer(m: Answer, handle: Socket | undefined): void {
     if (m.kind === 'ready') {
       this.ready = true;
       if (this.pool) this.child?.send({ kind: 'pool', ...this.pool });
@@ -172,26 +176,40 @@ export class Spawner {
       return;
     }
     if (m.kind === 'pooled') {
-      this.pooled.push({ slot: m.slot, pid: m.pid, startTime: m.startTime });
+      if (!handle) return; // cannot be given a script: it reads end-of-file and exits ('lost')
+      handle.on('error', () => undefined); // a shell that died: reported through 'lost' or 'exit'
+      if (this.child?.connected) this.pooled.push({ slot: m.slot, pid: m.pid, startTime: m.startTime, stdin: handle });
+      else handle.destroy();
       return;
     }
     if (m.kind === 'lost') {
-      this.pooled = this.pooled.filter((p) => p.slot !== m.slot);
+      this.pooled = this.pooled.filter((p) => {
+        if (p.slot === m.slot) p.stdin.destroy();
+        return p.slot !== m.slot;
+      });
       const held = this.taken.get(m.slot);
       this.taken.delete(m.slot);
+      held?.pooled.stdin.destroy();
       held?.settle({ exitCode: null, signal: null });
-      // Died as its job was being handed over: no exit will be reported for it.
-      for (const [id, run] of this.running) {
-        if (run.slot !== m.slot) continue;
-        this.running.delete(id);
-        run.settle((run.exitFile ? readExitFile(run.exitFile) : undefined) ?? { exitCode: null, signal: null });
-      }
+      // Died as its job was handed over: its end is known from its exit-status file, if it ran.
+      const run = this.running.get(-m.slot);
+      this.running.delete(-m.slot);
+      run?.settle((run.exitFile ? readExitFile(run.exitFile) : undefined) ?? { exitCode: null, signal: null });
       return;
     }
     if (m.kind === 'exit') {
-      const run = this.running.get(m.id);
-      this.running.delete(m.id);
+      const slot = 'slot' in m ? m.slot : undefined;
+      const key = slot !== undefined ? -slot : (m as { id: number }).id;
+      const run = this.running.get(key);
+      this.running.delete(key);
       run?.settle({ exitCode: m.exitCode, signal: m.signal });
+      // A taken shell that died before it was given its job (killed from outside).
+      const held = slot !== undefined ? this.taken.get(slot) : undefined;
+      if (held && slot !== undefined) {
+        this.taken.delete(slot);
+        held.pooled.stdin.destroy();
+        held.settle({ exitCode: m.exitCode, signal: m.signal });
+      }
       if (this.running.size === 0 && this.pending.size === 0 && this.taken.size === 0) this.armIdle();
       return;
     }
@@ -218,9 +236,13 @@ export class Spawner {
     // never run twice); they fail with this reason, and the next jobs are spawned directly.
     for (const p of this.pending.values()) p.reject(new Error('the spawner process ended before it answered'));
     this.pending.clear();
+    // Waiting, or taken but not given their job: they read end-of-file and exit without running anything.
+    for (const p of this.pooled) p.stdin.destroy();
     this.pooled = [];
-    // Taken but not given their job: they read end-of-file and exit without running anything.
-    for (const { pooled, settle } of this.taken.values()) this.running.set(-pooled.slot, { pid: pooled.pid, startTime: pooled.startTime, exitFile: undefined, settle });
+    for (const { pooled, settle } of this.taken.values()) {
+      pooled.stdin.destroy();
+      this.running.set(-pooled.slot, { pid: pooled.pid, startTime: pooled.startTime, exitFile: undefined, settle });
+    }
     this.taken.clear();
     for (const run of this.running.values()) {
       void waitForExit(run.pid, run.startTime, this.clock).then(() =>

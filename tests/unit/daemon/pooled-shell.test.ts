@@ -19,7 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs `script` in a shell started as the pool starts them; its exit code. */
 function runPooled(script: string, env: Record<string, string>): number | null {
-  return spawnSync('/bin/sh', ['-c', POOLED_SHELL], { input: script, env, cwd: '/' }).status;
+  return spawnSync(POOLED_SHELL[0], POOLED_SHELL.slice(1), { input: script, env, cwd: '/' }).status;
 }
 
 const baseEnv = { PATH: process.env.PATH!, KEEP: 'same', DROP: 'gone soon', CHANGE: 'old' };
@@ -48,6 +48,15 @@ describe('the script of a pooled shell', () => {
     expect(readExitFile(exitFile)).toEqual({ exitCode: 3, signal: null });
   });
 
+  it('the program reads nothing of the script: its standard input is empty, and the script goes on after it', () => {
+    const out = path.join(dir, 'stdin.log');
+    const exitFile = path.join(dir, 'stdin-exit');
+    const script = pooledJobScript({ program: 'sh', args: ['-c', 'cat; echo "read: $(wc -c)"; exit 4'], cwd: dir, env: baseEnv, baseEnv, outputFile: out, exitFile })!;
+    expect(runPooled(script, baseEnv)).toBe(4);
+    expect(readFileSync(out, 'utf8')).toBe('read: 0\n');
+    expect(readExitFile(exitFile)).toEqual({ exitCode: 4, signal: null });
+  });
+
   it('a shell given no script (end of input) runs nothing and exits 0', () => {
     const marker = path.join(dir, 'never');
     expect(runPooled('', baseEnv)).toBe(0);
@@ -62,13 +71,13 @@ describe('the script of a pooled shell', () => {
 });
 
 describe('the spawner pool', () => {
-  const waitFor = async <T>(what: string, f: () => T | undefined, ms = 20_000): Promise<T> => {
+  const waitFor = async <T>(what: string, f: () => T | undefined, ms = 20_000, everyMs = 20): Promise<T> => {
     const end = Date.now() + ms;
     for (;;) {
       const v = f();
       if (v !== undefined && v !== false) return v;
       if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, everyMs));
     }
   };
 
@@ -106,8 +115,10 @@ describe('the spawner pool', () => {
 
   it('when the spawner goes away, its waiting shells exit without running anything', async () => {
     const spawner = new Spawner(path.join(REPO_ROOT, 'dist', 'daemon', 'spawner-process.js'), systemClock);
-    spawner.usePool(2, { PATH: process.env.PATH! });
-    const taken = await waitFor('a pooled shell', () => spawner.takePooled());
+    // A pool of 8, closed as soon as the first shell is there: the spawner is still handing the
+    // others over (each waits for the daemon's acknowledgement), and must go all the same.
+    spawner.usePool(8, { PATH: process.env.PATH! });
+    const taken = await waitFor('a pooled shell', () => spawner.takePooled(), 20_000, 1);
     spawner.close();
     expect(await taken.exited).toEqual({ exitCode: null, signal: null });
     await waitFor('the shell gone', () => !isAlive(taken.pid));
