@@ -2,7 +2,7 @@
  * Reading and writing JSON state files. Reads validate against a contract and fail with an error that
  * names the file; writes are atomic (temp file in the same folder, fsync, rename over).
  */
-import { closeSync, fstatSync, fsync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, fsync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { type FileHandle, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { DocumentKind } from '../contracts/constants.js';
@@ -69,6 +69,9 @@ export interface FileVersion {
 export const sameVersion = (a: FileVersion, b: FileVersion): boolean => a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs;
 
 const versionOf = (s: { ino: bigint; size: bigint; mtimeNs: bigint }): FileVersion => ({ ino: s.ino, size: s.size, mtimeNs: s.mtimeNs });
+
+/** The version of a file now, synchronously (one stat); throws when it does not exist. */
+export const versionOfSync = (file: string): FileVersion => versionOf(statSync(file, { bigint: true }));
 
 /** The version of a file now; `undefined` when it does not exist. */
 export async function fileVersion(file: string): Promise<FileVersion | undefined> {

@@ -33,6 +33,7 @@ import { appendHistory, findArchivedJobs, readHistory } from './history-file.js'
 import {
   documentOf,
   type FileVersion,
+  versionOfSync,
   fileVersion,
   readDocument,
   readVersioned,
@@ -164,6 +165,11 @@ export interface StateTx {
    * file): nothing is written.
    */
   leaveUnchanged(): void;
+  /**
+   * This update is not to be written before `written` settles (another file it speaks of, on its way
+   * to the disk); if that rejects, neither is the update.
+   */
+  waitFor(written: Promise<unknown>): void;
 }
 
 const STATE_CODES: Record<Job['state'], number> = { queued: 0, running: 1, succeeded: 2, failed: 3, canceled: 4 };
@@ -190,23 +196,66 @@ interface Known {
 /**
  * Updates that follow each other in this process without letting go of the workspace lock: the next
  * one starts from the state the previous one computed while that one's files are still being written
- * and fsynced, and its files are renamed into place after the previous one's. The daemon, which
- * updates the state at every job start and end, so starts the next jobs while the disk is busy. The
- * lock is let go when the last update is written, and at the latest after `MAX_CHAIN` updates or
- * `MAX_HOLD_MS`, so that other processes get their turn.
+ * and fsynced. The daemon, which updates the state at every job start and end, so starts the next jobs
+ * while the disk is busy.
+ *
+ * The files are written by flushes, one at a time: a flush serialises the files as the updates so far
+ * left them, stages them (temp file, fsync) and renames them into place. Updates computed while a flush
+ * is being written are written together by the next one (group commit): each file once, as the last
+ * of them left it — a state no reader needs, passed on the way, is not written. An update's `written`
+ * settles when the flush that holds it is in place. The lock is let go when the last update is written,
+ * and at the latest after `MAX_CHAIN` updates or `MAX_HOLD_MS`, so that other processes get their turn.
  */
 interface Chain {
   readonly lock: HeldLock;
   readonly startedMs: number;
   length: number;
-  /** Each file as the chain computed it last (what it will be once the chain is written). */
-  readonly current: Map<string, { bytes: Buffer; doc: unknown }>;
+  /** Each file's document as the chain computed it last (what it will be once the chain is written). */
+  readonly current: Map<string, unknown>;
+  /** Each file's bytes on disk as far as this chain knows (read, or written by its flushes), with their version. */
+  readonly onDisk: Map<string, { bytes: Buffer; version: FileVersion }>;
+  /** Files changed by updates no flush has serialised yet (group records and queue.json). */
+  readonly dirty: Set<string>;
+  /** Jobs those updates moved out of queue.json, to append to history.jsonl before it is written. */
+  readonly archive: Job[];
+  /** What those updates are to be written after (`StateTx.waitFor`). */
+  readonly after: Promise<unknown>[];
+  /** Updates computed and not yet in a flush: settled by the flush that takes them. */
+  readonly waiting: Deferred[];
+  /** An update's `fn` is running: the documents may be half-changed, no flush may serialise them now. */
+  computing: boolean;
+  /** The flush being written, if one is (settles, never rejects, when it is done). */
+  inFlight: Promise<void> | undefined;
+  /** Set while the next flush waits for its turn (`maybeFlush`). */
+  timer: NodeJS.Timeout | undefined;
+  /** No update joins any more: what is left is written at once. */
+  ending: boolean;
   /** Settles when every update of the chain so far is written; rejects when one failed. */
   written: Promise<void>;
-  failed: boolean;
+  /** The previous chain's writes, which this chain's follow. */
+  readonly previousChain: Promise<unknown>;
+  failure: { error: unknown } | undefined;
 }
 
-const MAX_CHAIN = 16;
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Whoever cares awaits it; an update nobody waits for must not be an unhandled rejection.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+const MAX_CHAIN = 64;
 const MAX_HOLD_MS = 100;
 const chains = new Map<string, Chain>();
 /** Per workspace: settles when every update staged by this process so far is written (or failed). */
@@ -214,25 +263,22 @@ const lastChainWritten = new Map<string, Promise<void>>();
 /** Per workspace: updates of this process compute one at a time. */
 const turns = new Map<string, Promise<unknown>>();
 
-/** A state file read under the lock: bytes and validated document; both undefined when there is no file. */
-interface ForUpdate<K extends 'queue' | 'group'> {
-  bytes: Buffer | undefined;
-  /** The version on disk; undefined when there is no file, or when the bytes are the chain's, not yet written. */
-  version: FileVersion | undefined;
-  doc: DocumentOf<K> | undefined;
-}
-
-async function readForUpdate<K extends 'queue' | 'group'>(ws: WorkspacePaths, chain: Chain, kind: K, file: string): Promise<ForUpdate<K>> {
-  const current = chain.current.get(file);
-  if (current) return { bytes: current.bytes, version: undefined, doc: current.doc as DocumentOf<K> };
+/** A state file's document for an update: the chain's, or read (validated) under the lock; undefined when there is no file. */
+async function readForUpdate<K extends 'queue' | 'group'>(ws: WorkspacePaths, chain: Chain, kind: K, file: string): Promise<DocumentOf<K> | undefined> {
+  if (chain.current.has(file)) return chain.current.get(file) as DocumentOf<K>;
   const known = lastWritten.get(file);
   if (known) {
     const now = await fileVersion(file);
-    if (now && sameVersion(now, known.version)) return { bytes: known.bytes, version: known.version, doc: known.doc as DocumentOf<K> };
+    if (now && sameVersion(now, known.version)) {
+      chain.onDisk.set(file, { bytes: known.bytes, version: known.version });
+      return known.doc as DocumentOf<K>;
+    }
   }
   const read = await readVersioned(file);
-  if (!read) return { bytes: undefined, version: undefined, doc: undefined };
-  return { ...read, doc: await documentOf(kind, read.bytes.toString('utf8'), displayPath(ws, file)) };
+  if (!read) return undefined;
+  const doc = await documentOf(kind, read.bytes.toString('utf8'), displayPath(ws, file));
+  chain.onDisk.set(file, read);
+  return doc;
 }
 
 /**
@@ -279,52 +325,196 @@ async function stageInTurn<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateTx
 async function stageInChain<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateTx) => T | Promise<T>): Promise<Staged<T>> {
   const key = ws.queueFile;
   let chain = chains.get(key);
-  if (chain && (chain.failed || chain.length >= MAX_CHAIN || clock.now() - chain.startedMs >= MAX_HOLD_MS)) {
-    await endChain(key, chain);
+  if (chain && (chain.failure || chain.length >= MAX_CHAIN || clock.now() - chain.startedMs >= MAX_HOLD_MS)) {
+    await endChain(ws, chain);
     chain = undefined;
   }
   if (!chain) {
     const lock = await acquireStateLock(ws);
     // After everything an earlier chain staged (it has ended, so this waits for nothing; but the order
     // of the writes does not rest on when chains end).
-    const before = lastChainWritten.get(key)?.catch(() => undefined) ?? Promise.resolve();
-    chain = { lock, startedMs: clock.now(), length: 0, current: new Map(), written: before, failed: false };
+    const previousChain = lastChainWritten.get(key)?.catch(() => undefined) ?? Promise.resolve();
+    chain = {
+      lock,
+      startedMs: clock.now(),
+      length: 0,
+      current: new Map(),
+      onDisk: new Map(),
+      dirty: new Set(),
+      archive: [],
+      waiting: [],
+      computing: false,
+      inFlight: undefined,
+      timer: undefined,
+      ending: false,
+      written: Promise.resolve(),
+      previousChain,
+      after: [],
+      failure: undefined,
+    };
     chains.set(key, chain);
   }
   const c = chain;
   c.length++;
-  let update: ComputedUpdate<T>;
+  const update = deferred();
+  let result: T;
+  c.computing = true;
   try {
-    update = await computeUpdate(ws, clock, fn, c);
+    result = await computeUpdate(ws, clock, fn, c);
   } catch (err) {
-    fail(c);
+    c.computing = false;
+    // The documents may be half-changed: neither they nor the updates waiting to be written from them are.
+    fail(c, err);
+    update.reject(err);
+    c.written = update.promise;
     await endWhenWritten(key, c);
     throw err;
+  } finally {
+    c.computing = false;
   }
-  const previous = c.written;
-  const written = (async () => {
-    try {
-      await previous;
-    } catch (err) {
-      await abortAll(update.staging);
-      throw err;
-    }
-    await writeUpdate(ws, c, update);
-  })();
-  c.written = written.catch((err: unknown) => {
-    fail(c);
-    throw err;
-  });
-  void c.written.catch(() => undefined);
+  c.waiting.push(update);
+  c.written = update.promise;
   lastChainWritten.set(key, c.written);
+  maybeFlush(ws, c);
   const settled = endWhenWritten(key, c);
-  return { result: update.result, written, settled };
+  return { result, written: update.promise, settled };
 }
 
-function fail(chain: Chain): void {
-  chain.failed = true;
+function fail(chain: Chain, error: unknown): void {
+  chain.failure ??= { error };
+  for (const d of chain.waiting.splice(0)) d.reject(chain.failure.error);
   chain.current.clear();
+  chain.dirty.clear();
+  chain.after.length = 0;
   lastWritten.clear();
+}
+
+/**
+ * Per file: the version this process's last flush put in place (set just before the rename), so that
+ * a watcher can tell its own writes from other processes' (`isOwnWrite`).
+ */
+const ownVersions = new Map<string, FileVersion>();
+
+/**
+ * Whether `file` is, right now, the version this process last wrote to it: a change of it that a
+ * watcher reports is then this process's own (any other process's write is a new version).
+ */
+export function isOwnWrite(file: string): boolean {
+  const own = ownVersions.get(file);
+  if (!own) return false;
+  try {
+    return sameVersion(own, versionOfSync(file));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Flushes are spaced so that serialising and staging the state takes at most about a tenth of this
+ * process's time: a flush that took 1 ms (a queue and a group of a thousand entries each) is followed
+ * by the next one 10 ms later at the earliest, one of a small queue (50 µs) after half a millisecond.
+ * The updates computed meanwhile wait for it, and are written together. Never more than 50 ms.
+ */
+const FLUSH_COST_FACTOR = 10;
+const MAX_FLUSH_INTERVAL_MS = 50;
+/** Per workspace: when this process last started a flush, and what flushes cost (ms, moving average). */
+const flushPace = new Map<string, { startedAt: number; costMs: number }>();
+
+/**
+ * Starts a flush if updates wait for one and none is being written or computed, and the last flush
+ * is far enough behind (`FLUSH_COST_FACTOR`); otherwise it is started by whichever of these ends last.
+ */
+function maybeFlush(ws: WorkspacePaths, chain: Chain): void {
+  if (chain.inFlight || chain.computing || chain.timer || chain.waiting.length === 0) return;
+  const key = ws.queueFile;
+  const pace = flushPace.get(key);
+  const wait = pace ? pace.startedAt + Math.min(MAX_FLUSH_INTERVAL_MS, FLUSH_COST_FACTOR * pace.costMs) - performance.now() : 0;
+  if (wait > 0 && !chain.failure && !chain.ending) {
+    chain.timer = setTimeout(() => {
+      chain.timer = undefined;
+      maybeFlush(ws, chain);
+    }, wait);
+    return;
+  }
+  const startedAt = performance.now();
+  flush(ws, chain);
+  const costMs = performance.now() - startedAt;
+  flushPace.set(key, { startedAt, costMs: pace ? 0.7 * pace.costMs + 0.3 * costMs : costMs });
+}
+
+/**
+ * Writes what the updates waiting so far changed: each changed file serialised now (no update is
+ * computing), staged at once — their fsyncs overlap — then, after the previous flush, the archived
+ * jobs appended to history.jsonl and fsynced (a job leaves queue.json only once it is safely there)
+ * and the files the updates wait for (`waitFor`) in place,
+ * and every file renamed over its target: group records before the queue, so that whoever sees a
+ * job's new state in queue.json finds its group already updated. When it is done, the updates that
+ * waited meanwhile are written by the next flush (or, if one is computing, once it is computed).
+ */
+function flush(ws: WorkspacePaths, chain: Chain): void {
+  const batch = chain.waiting.splice(0);
+  if (chain.failure) {
+    for (const d of batch) d.reject(chain.failure.error);
+    return;
+  }
+  const archive = chain.archive.splice(0);
+  const after = chain.after.splice(0);
+  const names = [...chain.dirty].sort((a, b) => Number(a === ws.queueFile) - Number(b === ws.queueFile));
+  chain.dirty.clear();
+  const files: { file: string; bytes: Buffer; doc: unknown; staging: Promise<PromiseSettledResult<StagedWrite>> }[] = [];
+  const kept: { file: string; bytes: Buffer; doc: unknown; version: FileVersion }[] = [];
+  for (const file of names) {
+    const doc = chain.current.get(file);
+    const bytes = serializeBytes(doc);
+    const onDisk = chain.onDisk.get(file);
+    if (onDisk?.bytes.equals(bytes)) kept.push({ file, bytes, doc, version: onDisk.version });
+    else files.push({ file, bytes, doc, staging: settle(stageAtomicWrite(file, bytes)) });
+  }
+  const staging = files.map((f) => f.staging);
+  const inFlight = (async () => {
+    try {
+      await chain.previousChain;
+      await Promise.all(after);
+      chain.lock.assertHeld();
+      await appendHistory(ws, archive);
+    } catch (err) {
+      await abortAll(staging);
+      throw err;
+    }
+    const staged = await Promise.all(staging);
+    const written = staged.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = staged.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(written.map((w) => w.abort()));
+      throw failed.reason;
+    }
+    files.forEach((f, i) => ownVersions.set(f.file, written[i]!.version));
+    for (const w of written) await w.commit();
+    files.forEach((f, i) => chain.onDisk.set(f.file, { bytes: f.bytes, version: written[i]!.version }));
+    // A later chain takes these files as they are, while they are still these versions (unless an
+    // update of this chain failed since: then its objects may have been changed half-way).
+    if (chain.failure) return;
+    files.forEach((f, i) => lastWritten.set(f.file, { version: written[i]!.version, bytes: f.bytes, doc: f.doc }));
+    for (const k of kept) lastWritten.set(k.file, { version: k.version, bytes: k.bytes, doc: k.doc });
+  })().then(
+    () => {
+      for (const d of batch) d.resolve();
+    },
+    (err: unknown) => {
+      for (const d of batch) d.reject(err);
+      fail(chain, err);
+    },
+  ).finally(() => {
+    if (chain.inFlight === inFlight) chain.inFlight = undefined;
+    maybeFlush(ws, chain);
+  });
+  chain.inFlight = inFlight;
+}
+
+/** Waits until every update of the chain so far is written (or failed) and no flush is being written. */
+async function quiesce(chain: Chain): Promise<void> {
+  await chain.written.catch(() => undefined);
+  while (chain.inFlight) await chain.inFlight;
 }
 
 /**
@@ -333,27 +523,23 @@ function fail(chain: Chain): void {
  */
 async function endWhenWritten(key: string, chain: Chain): Promise<void> {
   const length = chain.length;
-  await chain.written.catch(() => undefined);
+  await quiesce(chain);
   if (chain.length !== length || chains.get(key) !== chain) return;
   chains.delete(key);
   await chain.lock.release();
 }
 
 /** Ends a chain no update may join any more (too long, or failed): written, then the lock let go. */
-async function endChain(key: string, chain: Chain): Promise<void> {
+async function endChain(ws: WorkspacePaths, chain: Chain): Promise<void> {
+  const key = ws.queueFile;
   if (chains.get(key) === chain) chains.delete(key);
-  await chain.written.catch(() => undefined);
+  // Written now, not after the pause between flushes: the next update waits for it.
+  chain.ending = true;
+  if (chain.timer) clearTimeout(chain.timer);
+  chain.timer = undefined;
+  maybeFlush(ws, chain);
+  await quiesce(chain);
   await chain.lock.release();
-}
-
-interface ComputedUpdate<T> {
-  result: T;
-  /** The files to write, in the order they are renamed into place, each being staged already. */
-  files: { file: string; bytes: Buffer; doc: unknown; staging: Promise<PromiseSettledResult<StagedWrite>> }[];
-  staging: Promise<PromiseSettledResult<StagedWrite>>[];
-  archive: Job[];
-  /** The queue as read, when it is not rewritten: its version is still what the queue is. */
-  queueUnchanged: ForUpdate<'queue'> | undefined;
 }
 
 const settle = <T>(p: Promise<T>): Promise<PromiseSettledResult<T>> =>
@@ -366,11 +552,12 @@ async function abortAll(staging: Promise<PromiseSettledResult<StagedWrite>>[]): 
   for (const r of await Promise.all(staging)) if (r.status === 'fulfilled') await r.value.abort();
 }
 
-/** Runs `fn` and starts writing what it changed; the chain's `current` is the new state from then on. */
-async function computeUpdate<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateTx) => T | Promise<T>, chain: Chain): Promise<ComputedUpdate<T>> {
+/** Runs `fn`, brings the groups its jobs' changes touch up to date, and marks what changed for the next flush. */
+async function computeUpdate<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateTx) => T | Promise<T>, chain: Chain): Promise<T> {
   const read = await readForUpdate(ws, chain, 'queue', ws.queueFile);
-  const queue = read.doc ?? emptyQueue();
-  const beforeBytes = read.bytes ?? serializeBytes(queue);
+  const queue = read ?? emptyQueue();
+  // No queue.json yet: an update that leaves the empty queue as it is does not create one.
+  const absent = read ? undefined : serializeBytes(queue);
   const before = new Map<Job, number>(queue.jobs.map((j) => [j, jobFingerprint(j)]));
   let takenIds: Set<string> | undefined;
   const nowMs = clock.now();
@@ -385,7 +572,7 @@ async function computeUpdate<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: State
     nowMs,
     newJobId: () => uniqueId(() => formatJobId(clock.now(), randomHex()), (takenIds ??= new Set(queue.jobs.map((j) => j.job_id)))),
     getGroup: async (groupId) => {
-      if (!groups.has(groupId)) groups.set(groupId, (await readForUpdate(ws, chain, 'group', groupFile(ws, groupId))).doc);
+      if (!groups.has(groupId)) groups.set(groupId, await readForUpdate(ws, chain, 'group', groupFile(ws, groupId)));
       return groups.get(groupId);
     },
     putGroup: (group) => {
@@ -397,17 +584,15 @@ async function computeUpdate<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: State
     findArchivedJobs: async (runIds) => mergeArchived(queue.jobs, await findArchivedJobs(ws, 'run_id', runIds)),
     findArchivedJob: async (jobId) => mergeArchived(queue.jobs, await findArchivedJobs(ws, 'job_id', new Set([jobId]))).at(-1),
     leaveUnchanged: () => (unchanged = true),
+    waitFor: (written) => chain.after.push(written),
   };
   const result = await fn(tx);
-  if (unchanged) {
-    if (read.doc && !chain.current.has(ws.queueFile)) chain.current.set(ws.queueFile, { bytes: beforeBytes, doc: queue });
-    return { result, files: [], staging: [], archive: [], queueUnchanged: read };
-  }
+  chain.current.set(ws.queueFile, queue);
+  if (unchanged) return result;
 
   for (const job of queue.jobs) {
     if (job.group_id && before.get(job) !== jobFingerprint(job)) touched.add(job.group_id);
   }
-  const toWrite: Group[] = [];
   for (const groupId of touched) {
     const group =
       (await tx.getGroup(groupId)) ??
@@ -423,63 +608,21 @@ async function computeUpdate<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: State
       });
     // Synced with every job, including those archived below: a run entry follows its newest job.
     syncGroupWithQueue(group, queue.jobs, { now: tx.now, metrics, resultRef });
-    toWrite.push(group);
+    // (The folder of a group that exists is there: no call to make sure, at every job start and end.)
+    const file = groupFile(ws, groupId);
+    if (!chain.onDisk.has(file) && !existsSync(groupDir(ws, groupId))) await mkdir(groupDir(ws, groupId), { recursive: true });
+    chain.current.set(file, group);
+    chain.dirty.add(file);
   }
-  // Every file is written and fsynced to a temp name at once — each group record as soon as it is
-  // serialised, while the queue is — and renamed into place later, in order (`writeUpdate`).
-  // (The folder of a group that exists is there: no call to make sure, at every job start and end.)
-  for (const group of toWrite) if (!existsSync(groupDir(ws, group.group_id))) await mkdir(groupDir(ws, group.group_id), { recursive: true });
-  const files: ComputedUpdate<T>['files'] = toWrite.map((group) => {
-    const file = groupFile(ws, group.group_id);
-    const bytes = serializeBytes(group);
-    return { file, bytes, doc: group, staging: settle(stageAtomicWrite(file, bytes)) };
-  });
   const { keep, archive } = selectArchivable(queue.jobs);
   if (archive.length > 0) {
     queue.jobs = keep;
     queue.archived = addArchivedCounts(queue.archived, archive);
+    chain.archive.push(...archive);
   }
-  const afterBytes = serializeBytes(queue);
-  const queueChanged = !afterBytes.equals(beforeBytes);
-  if (queueChanged) files.push({ file: ws.queueFile, bytes: afterBytes, doc: queue, staging: settle(stageAtomicWrite(ws.queueFile, afterBytes)) });
-  for (const f of files) chain.current.set(f.file, { bytes: f.bytes, doc: f.doc });
-  if (!chain.current.has(ws.queueFile) && read.doc) chain.current.set(ws.queueFile, { bytes: beforeBytes, doc: queue });
+  if (!absent || touched.size > 0 || !serializeBytes(queue).equals(absent)) chain.dirty.add(ws.queueFile);
   // A group read but not written is taken as it is by the next update of the chain (fn changes a group
   // only through putGroup); a later chain reads it again.
   for (const groupId of groups.keys()) if (!touched.has(groupId)) lastWritten.delete(groupFile(ws, groupId));
-  return {
-    result,
-    files,
-    staging: files.map((f) => f.staging),
-    archive,
-    queueUnchanged: queueChanged ? undefined : read,
-  };
-}
-
-/**
- * Puts an update's files in place: the archived jobs appended to history.jsonl and fsynced first (a
- * job leaves queue.json only once it is safely there), then every file renamed over its target —
- * groups before the queue: whoever sees a job's new state in queue.json finds its group already updated.
- */
-async function writeUpdate(ws: WorkspacePaths, chain: Chain, update: ComputedUpdate<unknown>): Promise<void> {
-  try {
-    chain.lock.assertHeld();
-    await appendHistory(ws, update.archive);
-  } catch (err) {
-    await abortAll(update.staging);
-    throw err;
-  }
-  const staged = await Promise.all(update.staging);
-  const written = staged.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const failed = staged.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) {
-    await Promise.all(written.map((w) => w.abort()));
-    throw failed.reason;
-  }
-  for (const w of written) await w.commit();
-  // After a failure in the chain, the objects may have been changed by the update that failed.
-  if (chain.failed) return;
-  update.files.forEach((f, i) => lastWritten.set(f.file, { version: written[i]!.version, bytes: f.bytes, doc: f.doc }));
-  const unchanged = update.queueUnchanged;
-  if (unchanged?.bytes !== undefined && unchanged.version) lastWritten.set(ws.queueFile, { version: unchanged.version, bytes: unchanged.bytes, doc: unchanged.doc });
+  return result;
 }

@@ -1,5 +1,5 @@
 /** updateState's own work per update: one parse, one serialisation, and no stale in-process copy. */
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -103,6 +103,34 @@ describe('updateState', () => {
     // And a plain update after them all starts from all of them.
     await updateState(ws, clock, addJob('last'));
     expect(runIds(ws.queueFile)).toEqual([...expected, 'last']);
+  });
+
+  it('an update that waits for another file is written only once that file is, and not at all if it fails', async () => {
+    const ws = workspace();
+    let release!: () => void;
+    const other = new Promise<void>((resolve) => (release = resolve));
+    const { written } = await stageUpdate(ws, clock, (tx) => {
+      addJob('waits')(tx);
+      tx.waitFor(other);
+    });
+    let done = false;
+    void written.then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(done).toBe(false);
+    expect(existsSync(ws.queueFile)).toBe(false);
+    release();
+    await written;
+    expect(runIds(ws.queueFile)).toEqual(['waits']);
+
+    const failing = stageUpdate(ws, clock, (tx) => {
+      addJob('never')(tx);
+      tx.waitFor(Promise.reject(new Error('result.json could not be written')));
+    });
+    await expect((await failing).written).rejects.toThrow('result.json could not be written');
+    expect(runIds(ws.queueFile)).toEqual(['waits']);
+    // The next update starts from the files, without the one that failed.
+    await updateState(ws, clock, addJob('after'));
+    expect(runIds(ws.queueFile)).toEqual(['waits', 'after']);
   });
 
   it('once written, an update is on disk: each staged update lands in order', async () => {
