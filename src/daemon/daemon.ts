@@ -42,7 +42,7 @@ import { removeFileSync, writeJsonAtomic } from '../workspace/json-file.js';
 import { withStateLock } from '../workspace/lock.js';
 import { type StateWatcher, watchState } from '../workspace/watch.js';
 import { displayPath, requestFile, resultFile, runDir, type WorkspacePaths } from '../workspace/paths.js';
-import { readDaemonStatus, readResult, stageUpdate, type StateTx, updateState } from '../workspace/store.js';
+import { isOwnWrite, readDaemonStatus, readResult, stageUpdate, type StateTx, updateState } from '../workspace/store.js';
 import { TypedEmitter, type DaemonEvents } from './events.js';
 import {
   type ChildOutcome,
@@ -128,6 +128,10 @@ interface EndedJob {
   error: string | null;
   exitCode: number | null;
   metric: PrimaryMetric | null;
+  /** result.json on its way: the update recording the end is written after it (`StateTx.waitFor`). */
+  written?: Promise<void>;
+  /** Why `written` failed, once it has. */
+  writeError?: Error;
 }
 
 
@@ -175,8 +179,6 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   private passRunning = false;
   /** Settles when every pass so far is written and told (passes are written in the background). */
   private writing: Promise<void> = Promise.resolve();
-  private passesWriting = 0;
-  private wake: (() => void) | undefined;
   private passAgain = false;
   private lastPassError: string | undefined;
   private watcher: StateWatcher | undefined;
@@ -336,7 +338,10 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   private watchQueue(): void {
     this.watcher = watchState(
       this.ws,
-      () => this.requestPass(),
+      // Its own writes (every flush of a pass's changes) are no news: only another process's change is.
+      (file) => {
+        if (file === undefined || !isOwnWrite(file)) this.requestPass();
+      },
       (err) => this.log.warn({ err: String(err) }, 'file watching failed for a folder; the poll covers it'),
     );
   }
@@ -373,25 +378,12 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   }
 
   /**
-   * Waits, before a pass that records jobs that ended, for more of them to record together, as long as
-   * the previous pass is still being written (a pass does not wait for its files; group commit): one
-   * pass for several ends is one write of the state instead of several. Jobs ending and being
-   * concluded are always waited for (up to `CONCLUDING_WAIT_MS`).
+   * Waits, before a pass, for the jobs that ended and are being concluded (up to
+   * `CONCLUDING_WAIT_MS`): this pass records them with the rest. (Their result.json is written
+   * meanwhile; the store writes the passes that follow each other closely together.)
    */
   private async gatherEnds(): Promise<void> {
-    for (;;) {
-      if (this.concluding.size > 0) await Promise.race([Promise.all(this.concluding), sleep(this.clock, CONCLUDING_WAIT_MS)]);
-      const stillRunning = [...this.active.values()].some((a) => !a.ended);
-      if (this.passesWriting === 0 || this.ended.length === 0 || !stillRunning) return;
-      await Promise.race([new Promise<void>((resolve) => (this.wake = resolve)), sleep(this.clock, CONCLUDING_WAIT_MS)]);
-    }
-  }
-
-  /** Something `gatherEnds` waits for happened: a job ended, or a pass was written. */
-  private nudge(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    if (this.concluding.size > 0) await Promise.race([Promise.all(this.concluding), sleep(this.clock, CONCLUDING_WAIT_MS)]);
   }
 
   private reportPassError(err: unknown): void {
@@ -410,6 +402,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     const finished: Job[] = [];
     const requeued: { failed: Job; retry: Job }[] = [];
     const recording = this.ended.splice(0);
+    let failedAtStart = 0;
     let written: Promise<void>;
     try {
       ({ written } = await stageUpdate(this.ws, this.clock, async (tx) => {
@@ -432,6 +425,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
             continue;
           }
           this.finishJob(tx, job, e.state, e.error, e.exitCode, e.metric);
+          if (e.written) tx.waitFor(e.written);
           if (e.a.stopReason === 'shutdown' && this.options.orphanPolicy === 'requeue' && job.attempt < this.options.maxAttempts) {
             requeued.push({ failed: job, retry: this.requeue(tx, job) });
           }
@@ -444,7 +438,8 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
         }
         if (this.state !== 'running') return;
         const paused = await this.pausedGroups(tx);
-        const load = this.deviceLoad();
+        // The jobs recorded as ended above no longer hold their device.
+        const load = this.deviceLoad(new Set(recording.map((e) => e.a.jobId)));
         const decision = schedule(tx.queue.jobs, {
           maxParallel: this.options.maxParallel,
           gpuSlots: this.options.gpuSlots,
@@ -462,6 +457,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
             this.finishJob(tx, job, 'failed', `${what}: ${displayPath(this.ws, missing)}`, null, null);
             this.log.warn({ job_id: job.job_id, run_id: job.run_id }, job.error ?? 'run folder missing');
             finished.push(job);
+            failedAtStart++;
             continue;
           }
           const device = usesGpu ? pickDevice(this.gpus, load) : undefined;
@@ -470,7 +466,10 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
           launches.push(
             this.launch(tx, job, usesGpu, device?.index ?? null).then((a) => {
               if (a) started.push({ job, active: a });
-              else finished.push(job);
+              else {
+                finished.push(job);
+                failedAtStart++;
+              }
             }),
           );
         }
@@ -485,11 +484,11 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       this.ended.unshift(...recording);
       throw err;
     }
-    // Jobs that ended at once freed their slots: look again (while this pass's files are being written).
-    if (started.length < finished.length || recording.length > 0) this.passAgain = true;
+    // Jobs that ended as they were started freed their slots again: look again (while this pass's files
+    // are being written). Jobs recorded as ended freed theirs before this pass scheduled.
+    if (failedAtStart > 0) this.passAgain = true;
     // What is said of the jobs is said once it is on disk; later passes may change them meanwhile.
     const said = { finished: finished.map((j) => ({ ...j })), started: started.map(({ job, active }) => ({ job: { ...job }, active })), requeued: requeued.map((r) => ({ failed: { ...r.failed }, retry: { ...r.retry } })) };
-    this.passesWriting++;
     const done = written.then(
       () => {
         for (const e of recording) {
@@ -509,15 +508,18 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       },
       (err: unknown) => {
         // Not written (nor any later pass of the chain): recorded again by the next pass; the jobs
-        // started are running all the same (see `runningAs`).
+        // started are running all the same (see `runningAs`). A job whose result.json could not be
+        // written is recorded as failed, as when its run cannot be concluded.
+        for (const e of recording) {
+          if (!e.writeError) continue;
+          this.log.error({ job_id: e.a.jobId, err: e.writeError.message }, 'could not conclude the run');
+          Object.assign(e, { state: 'failed', error: `Could not conclude the run: ${e.writeError.message}`, metric: null, written: undefined, writeError: undefined });
+        }
         this.ended.unshift(...recording);
         this.reportPassError(err);
         this.requestPass();
       },
-    ).catch((err: unknown) => this.reportPassError(err)).finally(() => {
-      this.passesWriting--;
-      this.nudge();
-    });
+    ).catch((err: unknown) => this.reportPassError(err));
     this.writing = this.writing.then(() => done);
   }
 
@@ -536,10 +538,10 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     return paused;
   }
 
-  private deviceLoad(): DeviceLoad {
+  private deviceLoad(ended: ReadonlySet<string> = new Set()): DeviceLoad {
     const reservations = new Map<number, number>();
     for (const a of this.active.values()) {
-      if (a.gpuDevice !== null) reservations.set(a.gpuDevice, (reservations.get(a.gpuDevice) ?? 0) + 1);
+      if (a.gpuDevice !== null && !ended.has(a.jobId)) reservations.set(a.gpuDevice, (reservations.get(a.gpuDevice) ?? 0) + 1);
     }
     return { reservations, jobsPerGpu: this.options.jobsPerGpu };
   }
@@ -585,12 +587,17 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       endAt(await concludeRun({ runDir: dir, clock: this.clock, log, record, exit: { exitCode: null, signal: null, cancelled: false, spawnError: why } }));
     if (!this.programExists(spec.program, spec.cwd, spec.env.PATH)) return cannotStart('not found, or not executable (searched PATH)');
     removeFileSync(exitFileOf(dir));
-    // A crash while the process starts finds at least the record; it names the process below.
-    writeLaunchRecord(dir, record);
     const tail = OutputTail.start(dir, log, this.clock);
-    let proc = record.mode === 'trainer' ? await this.forkWarm(job, spec, dir) : undefined;
-    const pooled = proc ? undefined : this.fromPool(spec, dir);
-    proc ??= pooled?.proc;
+    // A pooled shell is known by PID before it runs anything: the launch record names it at once.
+    // Otherwise a crash while the process starts finds at least the record; it names the process below.
+    let pooled = record.mode === 'trainer' ? undefined : this.fromPool(spec, dir);
+    if (!pooled) writeLaunchRecord(dir, record);
+    let proc = pooled?.proc;
+    if (record.mode === 'trainer') {
+      proc = await this.forkWarm(job, spec, dir);
+      pooled = proc ? undefined : this.fromPool(spec, dir);
+      proc ??= pooled?.proc;
+    }
     try {
       if (!proc) {
         const [file, args] = withExitFile(spec.program, spec.args, exitFileOf(dir));
@@ -726,7 +733,6 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
 
   private onJobExit(a: ActiveJob, exit: ChildOutcome): void {
     a.ended = true;
-    this.nudge();
     const concluding = this.concludeEnded(a, exit).catch((err: unknown) => this.log.error({ job_id: a.jobId, err: String(err) }, 'could not record the end of a job'));
     this.concluding.add(concluding);
     void concluding.finally(() => this.concluding.delete(concluding));
@@ -763,6 +769,8 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     run.tail.close();
     const dir = runDir(this.ws, a.runId);
     if (!existsSync(dir)) throw new Error(`Run directory not found: ${displayPath(this.ws, dir)}`);
+    // The end is recorded as soon as it is known — the slot is free for the next job while result.json
+    // is written and fsynced — and queue.json says so only once result.json is in place.
     const outcome = await concludeRun({
       runDir: dir,
       clock: this.clock,
@@ -770,12 +778,16 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       record: run.record,
       exit: { ...exit, cancelled: false },
       stop: this.stopVerdict(a.stopReason),
+      deferWrite: true,
     });
-    removeFileSync(exitFileOf(dir));
     // A run interrupted by the shutdown failed (and is queued again by policy); its result says cancelled.
     const state: JobState = a.stopReason === 'shutdown' ? 'failed' : jobStateOfResult(outcome.status);
     const metric = state === 'succeeded' ? primaryMetricOf(outcome.result) : null;
-    return { a, state, error: outcome.result.error?.message ?? null, exitCode: exit.exitCode, metric };
+    const ended: EndedJob = { a, state, error: outcome.result.error?.message ?? null, exitCode: exit.exitCode, metric };
+    // The exit status goes once the result is there (a daemon taking over concludes from it until then).
+    ended.written = (outcome.written ?? Promise.resolve()).then(() => removeFileSync(exitFileOf(dir)));
+    ended.written.catch((err: unknown) => (ended.writeError = err instanceof Error ? err : new Error(String(err))));
+    return ended;
   }
 
   /**

@@ -54,6 +54,11 @@ export interface RunOptions extends PrepareOptions {
 export interface RunOutcome {
   status: ResultStatus;
   result: RunResult;
+  /**
+   * With `deferWrite`: settles once result.json is in place (and the launch record gone); rejects
+   * when it could not be written. Otherwise the outcome is only returned once it is.
+   */
+  written?: Promise<void>;
 }
 
 /** The training process to start. */
@@ -94,6 +99,8 @@ interface RunContext {
   jobId: string | null;
   /** The request's name, repeated in result.json for lists of runs. */
   name: string | null;
+  /** Return the outcome before result.json is written (see `RunOutcome.written`). */
+  deferWrite?: boolean;
 }
 
 export const launchRecordFile = (runDir: string): string => path.join(runDir, '.launch.json');
@@ -222,8 +229,12 @@ async function finish(ctx: RunContext, status: ResultStatus, extra: Partial<RunR
     if (result.error) ctx.log.error(result.error.message);
     ctx.log.token(stageToken('FAILED'));
   }
-  await writeJsonAtomic(path.join(ctx.runDir, 'result.json'), result);
-  removeFileSync(launchRecordFile(ctx.runDir));
+  const written = (async () => {
+    await writeJsonAtomic(path.join(ctx.runDir, 'result.json'), result);
+    removeFileSync(launchRecordFile(ctx.runDir));
+  })();
+  if (ctx.deferWrite) return { status, result, written };
+  await written;
   return { status, result };
 }
 
@@ -420,12 +431,17 @@ export interface ConcludeOptions {
   exit: ProcessExit;
   /** Set when the run was stopped from outside; it decides the status and the error. */
   stop?: StopVerdict | undefined;
+  /**
+   * Return the outcome as soon as it is known, with result.json on its way (`RunOutcome.written`):
+   * the daemon frees the job's slot meanwhile, and writes queue.json only once it is in place.
+   */
+  deferWrite?: boolean;
 }
 
 /** Ends a run from how its process ended: metrics, artifacts, result.json and the last tokens. */
 export async function concludeRun(o: ConcludeOptions): Promise<RunOutcome> {
   const { record, exit } = o;
-  const ctx: RunContext = { runDir: o.runDir, clock: o.clock, log: o.log, startedMs: record.started_ms, jobId: record.job_id, name: record.name };
+  const ctx: RunContext = { runDir: o.runDir, clock: o.clock, log: o.log, startedMs: record.started_ms, jobId: record.job_id, name: record.name, deferWrite: o.deferWrite };
   const common: Partial<RunResult> = { effective_config: record.effective_config, exit_code: exit.exitCode };
   let summary: TrainerSummary | undefined;
   if (record.mode === 'command') {

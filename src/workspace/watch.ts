@@ -11,8 +11,11 @@ export interface StateWatcher {
   close(): void;
 }
 
-/** Calls `onChange` soon after queue.json or any group.json is replaced. Missing folders are fine. */
-export function watchState(ws: WorkspacePaths, onChange: () => void, onError: (err: unknown) => void = () => undefined): StateWatcher {
+/**
+ * Calls `onChange` soon after queue.json or any group.json is replaced, with the file's path (undefined
+ * when the system did not say which file changed). Missing folders are fine.
+ */
+export function watchState(ws: WorkspacePaths, onChange: (file: string | undefined) => void, onError: (err: unknown) => void = () => undefined): StateWatcher {
   const watchers = new Map<string, FSWatcher>();
   const add = (dir: string, relevant: (name: string) => boolean, onEvent?: (name: string) => void): void => {
     if (watchers.has(dir) || !existsSync(dir)) return;
@@ -20,7 +23,7 @@ export function watchState(ws: WorkspacePaths, onChange: () => void, onError: (e
       const w = watch(dir, (_event, filename) => {
         const name = filename ? String(filename) : '';
         onEvent?.(name);
-        if (name === '' || relevant(name)) onChange();
+        if (name === '' || relevant(name)) onChange(name === '' ? undefined : path.join(dir, name));
       });
       w.on('error', (err) => {
         watchers.delete(dir);
