@@ -278,8 +278,10 @@ async function main(): Promise<void> {
     const ws = tmp();
     const d = startDaemon(ws, ['--poll-interval', '30']);
     await sleep(1500);
+    // The first job after the daemon's start also starts its spawner: shown on its own row; p50 and
+    // p99 are taken over the jobs after it (100 of them: a p99 over 30 would be the maximum).
     const lat: number[] = [];
-    for (let i = 0; i < (QUICK ? 10 : 30); i++) {
+    for (let i = 0; i <= (QUICK ? 10 : 100); i++) {
       const stamp = path.join(ws, `stamp-${i}`);
       request(ws, `d${i}`, { command: ['sh', '-c', `date +%s%N > ${stamp}`] });
       spawnSync(process.execPath, [CLI, 'enqueue-run', '--run-id', `d${i}`], { cwd: ws, stdio: 'ignore' });
@@ -289,7 +291,9 @@ async function main(): Promise<void> {
       await d.done(i + 1);
     }
     await d.stop();
+    const first = lat.shift()!;
     const st = stats(lat);
+    record('dispatch: first job after the daemon started', 'runforge', [first]);
     record('dispatch: enqueue-run → job running', 'runforge', lat, { p99: st.p99, target: 'p50 ≤ 20 ms, p99 ≤ 100 ms', met: st.median <= 20 && st.p99 <= 100 });
   }
   // 5. Throughput: drain N trivial jobs at --max-parallel 2. tsp's drains and RunForge's alternate, so
