@@ -112,8 +112,6 @@ interface ActiveJob {
    * 0.6 started through a `runforge run` process, which writes result.json itself.
    */
   run?: { record: LaunchRecord; log: RunLog; tail: OutputTail };
-  /** Its process has ended (its outcome may not be recorded yet). */
-  ended?: boolean;
   /** What launching the job set in its queue entry (set again if that update was not written). */
   runningAs?: Partial<Job>;
   /** Settles when the job's outcome is recorded in the queue. */
@@ -365,7 +363,8 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       try {
         do {
           this.passAgain = false;
-          await this.gatherEnds();
+          // Jobs that have ended and are being concluded are recorded by this pass rather than the next.
+          if (this.concluding.size > 0) await Promise.race([Promise.all(this.concluding), sleep(this.clock, CONCLUDING_WAIT_MS)]);
           await this.pass().then(
             () => (this.lastPassError = undefined),
             (err: unknown) => this.reportPassError(err),
@@ -375,15 +374,6 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
         this.passRunning = false;
       }
     })();
-  }
-
-  /**
-   * Waits, before a pass, for the jobs that ended and are being concluded (up to
-   * `CONCLUDING_WAIT_MS`): this pass records them with the rest. (Their result.json is written
-   * meanwhile; the store writes the passes that follow each other closely together.)
-   */
-  private async gatherEnds(): Promise<void> {
-    if (this.concluding.size > 0) await Promise.race([Promise.all(this.concluding), sleep(this.clock, CONCLUDING_WAIT_MS)]);
   }
 
   private reportPassError(err: unknown): void {
@@ -732,7 +722,6 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   }
 
   private onJobExit(a: ActiveJob, exit: ChildOutcome): void {
-    a.ended = true;
     const concluding = this.concludeEnded(a, exit).catch((err: unknown) => this.log.error({ job_id: a.jobId, err: String(err) }, 'could not record the end of a job'));
     this.concluding.add(concluding);
     void concluding.finally(() => this.concluding.delete(concluding));

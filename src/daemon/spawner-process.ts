@@ -16,9 +16,9 @@
  * - `{kind: 'taken', slot}`: the daemon took that shell (another is started soon).
  * Pooled shells are announced as `{kind: 'pooled', slot, pid, startTime}` with the write end of their
  * standard input; one that ends before it was taken as `{kind: 'lost', slot}`. Every process ends with
- * `{kind: 'exit', id, exitCode, signal}` (a spawn's id) or `{kind: 'exit', slot, exitCode, signal}`
- * (a taken shell). When the daemon goes away (IPC disconnect) it exits; the
- * jobs it started lead their own sessions and go on, and waiting shells read end-of-file and exit.
+ * `{kind: 'exit', id, exitCode, signal}` (a spawn's id) or `{kind: 'shell-exit', slot, exitCode,
+ * signal}` (a taken shell). When the daemon goes away (IPC disconnect) it exits; the jobs it started
+ * lead their own sessions and go on, and waiting shells read end-of-file and exit.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -118,7 +118,7 @@ function addShell(): boolean {
 function onShellExit(slot: number, shell: { taken: boolean }, exitCode: number | null, signal: NodeJS.Signals | null): void {
   shells.delete(slot);
   if (shell.taken) {
-    send({ kind: 'exit', slot, exitCode, signal });
+    send({ kind: 'shell-exit', slot, exitCode, signal });
     refill();
     return;
   }

@@ -21,7 +21,7 @@ type Answer =
   | { kind: 'started'; id: number; pid: number; startTime: string | null }
   | { kind: 'failed'; id: number; message: string }
   | { kind: 'exit'; id: number; exitCode: number | null; signal: string | null }
-  | { kind: 'exit'; slot: number; exitCode: number | null; signal: string | null };
+  | { kind: 'shell-exit'; slot: number; exitCode: number | null; signal: string | null };
 
 interface Pending {
   resolve: (p: DetachedProcess) => void;
@@ -33,8 +33,6 @@ interface Pending {
 }
 
 interface Running {
-  /** The pool slot of a pooled shell given its job. */
-  slot?: number;
   pid: number;
   startTime: string | null;
   exitFile: string | undefined;
@@ -133,7 +131,7 @@ export class Spawner {
       const held = this.taken.get(pooled.slot);
       if (!held) return; // lost meanwhile (or the spawner went away): `exited` settles without it
       this.taken.delete(pooled.slot);
-      this.running.set(-pooled.slot, { slot: pooled.slot, pid: pooled.pid, startTime: pooled.startTime, exitFile, settle: held.settle });
+      this.running.set(-pooled.slot, { pid: pooled.pid, startTime: pooled.startTime, exitFile, settle: held.settle });
       // Straight to the shell (the spawner reports its exit); without a script it reads end-of-file.
       if (script === undefined) pooled.stdin.destroy();
       else pooled.stdin.end(script);
@@ -177,40 +175,20 @@ export class Spawner {
     }
     if (m.kind === 'pooled') {
       if (!handle) return; // cannot be given a script: it reads end-of-file and exits ('lost')
-      handle.on('error', () => undefined); // a shell that died: reported through 'lost' or 'exit'
+      handle.on('error', () => undefined); // a shell that died: reported through 'lost' or 'shell-exit'
       if (this.child?.connected) this.pooled.push({ slot: m.slot, pid: m.pid, startTime: m.startTime, stdin: handle });
       else handle.destroy();
       return;
     }
-    if (m.kind === 'lost') {
-      this.pooled = this.pooled.filter((p) => {
-        if (p.slot === m.slot) p.stdin.destroy();
-        return p.slot !== m.slot;
-      });
-      const held = this.taken.get(m.slot);
-      this.taken.delete(m.slot);
-      held?.pooled.stdin.destroy();
-      held?.settle({ exitCode: null, signal: null });
-      // Died as its job was handed over: its end is known from its exit-status file, if it ran.
-      const run = this.running.get(-m.slot);
-      this.running.delete(-m.slot);
-      run?.settle((run.exitFile ? readExitFile(run.exitFile) : undefined) ?? { exitCode: null, signal: null });
+    if (m.kind === 'lost' || m.kind === 'shell-exit') {
+      this.shellEnded(m.slot, m.kind === 'shell-exit' ? { exitCode: m.exitCode, signal: m.signal } : undefined);
       return;
     }
     if (m.kind === 'exit') {
-      const slot = 'slot' in m ? m.slot : undefined;
-      const key = slot !== undefined ? -slot : (m as { id: number }).id;
-      const run = this.running.get(key);
-      this.running.delete(key);
+      const run = this.running.get(m.id);
+      this.running.delete(m.id);
       run?.settle({ exitCode: m.exitCode, signal: m.signal });
-      // A taken shell that died before it was given its job (killed from outside).
-      const held = slot !== undefined ? this.taken.get(slot) : undefined;
-      if (held && slot !== undefined) {
-        this.taken.delete(slot);
-        held.pooled.stdin.destroy();
-        held.settle({ exitCode: m.exitCode, signal: m.signal });
-      }
-      if (this.running.size === 0 && this.pending.size === 0 && this.taken.size === 0) this.armIdle();
+      this.armIdleIfIdle();
       return;
     }
     const p = this.pending.get(m.id);
@@ -224,6 +202,34 @@ export class Spawner {
     const exited = new Promise<ChildOutcome>((resolve) => (settle = resolve));
     this.running.set(m.id, { pid: m.pid, startTime: m.startTime, exitFile: p.exitFile, settle });
     p.resolve({ pid: m.pid, pgid: m.pid, startTime: m.startTime, exited });
+  }
+
+  /**
+   * A pooled shell ended: with the exit status the spawner saw (`shell-exit`, it knew the shell was
+   * taken), or without (`lost`: it ended before the spawner heard of the take, so whatever the shell
+   * ran left its status in the exit-status file). Waiting, taken or given its job, it is settled.
+   */
+  private shellEnded(slot: number, reported: ChildOutcome | undefined): void {
+    this.pooled = this.pooled.filter((p) => {
+      if (p.slot === slot) p.stdin.destroy();
+      return p.slot !== slot;
+    });
+    const held = this.taken.get(slot);
+    if (held) {
+      this.taken.delete(slot);
+      held.pooled.stdin.destroy();
+      held.settle(reported ?? { exitCode: null, signal: null });
+    }
+    const run = this.running.get(-slot);
+    if (run) {
+      this.running.delete(-slot);
+      run.settle(reported ?? (run.exitFile ? readExitFile(run.exitFile) : undefined) ?? { exitCode: null, signal: null });
+    }
+    this.armIdleIfIdle();
+  }
+
+  private armIdleIfIdle(): void {
+    if (this.running.size === 0 && this.pending.size === 0 && this.taken.size === 0) this.armIdle();
   }
 
   /** The spawner is gone: what it was starting fails over; what it started is watched through /proc. */

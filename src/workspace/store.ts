@@ -362,7 +362,7 @@ async function stageInChain<T>(ws: WorkspacePaths, clock: Clock, fn: (tx: StateT
   try {
     result = await computeUpdate(ws, clock, fn, c);
   } catch (err) {
-    c.computing = false;
+    c.computing = false; // already now: the chain is waited for below
     // The documents may be half-changed: neither they nor the updates waiting to be written from them are.
     fail(c, err);
     update.reject(err);
