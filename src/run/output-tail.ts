@@ -2,11 +2,13 @@
  * The raw output of a detached training process — `<run>/output.log`, where its stdout and stderr
  * go (a file, so the process keeps writing if the daemon dies) — copied into logs.txt line by line
  * with timestamps (RunLog) while it runs and once more when it ends, after which output.log is
- * removed. Only whole lines are copied until the end; the length copied is kept in
- * `<run>/.output-offset`, so a later daemon that re-adopts or concludes the run goes on where this
- * one stopped, without copying a line twice.
+ * removed. Only whole lines are copied until the end. Before each piece is appended to logs.txt,
+ * `<run>/.output-offset` records it: `<from> <to> <size of logs.txt before>`. A later daemon that
+ * re-adopts or concludes the run (the first one killed at any point) goes on from `to` if logs.txt has
+ * grown past that size — the piece was appended — and from `from` if not: no line twice, none lost.
+ * (A record of one number, as earlier builds wrote it, is the offset itself.)
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock, TimerHandle } from '../infra/clock.js';
 import { removeFileSync, replaceFileSync } from '../workspace/json-file.js';
@@ -41,7 +43,9 @@ export class OutputTail {
   static resume(runDir: string, log: RunLog, clock: Clock): OutputTail {
     let offset: number;
     try {
-      offset = Number.parseInt(readFileSync(offsetFile(runDir), 'utf8'), 10) || 0;
+      const [from, to, logSize] = readFileSync(offsetFile(runDir), 'utf8').trim().split(' ').map(Number);
+      const appended = to !== undefined && logSize !== undefined && (statSync(log.file, { throwIfNoEntry: false })?.size ?? 0) > logSize;
+      offset = (appended ? to : from) || 0;
     } catch {
       offset = 0;
     }
@@ -61,7 +65,6 @@ export class OutputTail {
     } catch {
       return; // the run folder went away
     }
-    const from = this.offset;
     try {
       const size = fstatSync(fd).size;
       while (this.offset < size) {
@@ -70,7 +73,10 @@ export class OutputTail {
         if (n <= 0) break;
         const last = all ? n : buffer.lastIndexOf(0x0a, n - 1) + 1;
         if (last === 0) break; // no whole line yet
-        this.log.output(buffer.subarray(0, last).toString('utf8'));
+        this.recordCopy(this.offset + last);
+        // At the end an unterminated last line is ended here, so that the piece is one append.
+        const text = buffer.subarray(0, last).toString('utf8');
+        this.log.output(all && !text.endsWith('\n') ? `${text}\n` : text);
         this.offset += last;
         if (last < n && !all) break;
       }
@@ -78,9 +84,13 @@ export class OutputTail {
       closeSync(fd);
     }
     if (all) this.log.flush();
-    if (this.offset === from) return;
+  }
+
+  /** Records, before it is appended to logs.txt, that the output up to `to` is being copied. */
+  private recordCopy(to: number): void {
+    const logSize = statSync(this.log.file, { throwIfNoEntry: false })?.size ?? 0;
     try {
-      replaceFileSync(offsetFile(this.runDir), String(this.offset));
+      replaceFileSync(offsetFile(this.runDir), `${this.offset} ${to} ${logSize}`);
     } catch {
       // the run folder went away
     }

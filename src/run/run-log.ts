@@ -18,7 +18,8 @@ export class RunLog {
   private held: string[] | undefined;
 
   constructor(
-    private readonly file: string,
+    /** logs.txt of the run. */
+    readonly file: string,
     private readonly clock: Clock,
     /** Also print each line (the foreground `runforge run`). */
     private readonly echo?: (line: string) => void,

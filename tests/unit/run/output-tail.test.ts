@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -47,6 +47,31 @@ describe('OutputTail', () => {
     const next = OutputTail.resume(dir, new RunLog(path.join(dir, 'logs.txt'), clock), clock);
     next.close();
     expect(logText().map((l) => l.replace(/^\[[^\]]+\] /, ''))).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('a daemon killed while it copies: the piece it was appending is copied once, whether or not it got into logs.txt', () => {
+    for (const appended of [false, true]) {
+      const { dir, clock, log, logText } = runFolder();
+      const first = OutputTail.start(dir, log, clock);
+      appendFileSync(outputFile(dir), 'a\n');
+      clock.tick(250);
+      first.detach();
+      appendFileSync(outputFile(dir), 'b\nc\n');
+      // What the killed daemon left: the piece "b\nc\n" recorded as being copied, and appended or not.
+      const logSize = readFileSync(path.join(dir, 'logs.txt')).length;
+      writeFileSync(path.join(dir, '.output-offset'), `2 6 ${logSize}`);
+      if (appended) new RunLog(path.join(dir, 'logs.txt'), clock).output('b\nc\n');
+      OutputTail.resume(dir, new RunLog(path.join(dir, 'logs.txt'), clock), clock).close();
+      expect(logText().map((l) => l.replace(/^\[[^\]]+\] /, '')), `appended: ${appended}`).toEqual(['a', 'b', 'c']);
+    }
+  });
+
+  it('an offset file of one number (as earlier builds wrote it) is the offset', () => {
+    const { dir, clock, logText } = runFolder();
+    appendFileSync(outputFile(dir), 'a\nb\n');
+    writeFileSync(path.join(dir, '.output-offset'), '2');
+    OutputTail.resume(dir, new RunLog(path.join(dir, 'logs.txt'), clock), clock).close();
+    expect(logText().map((l) => l.replace(/^\[[^\]]+\] /, ''))).toEqual(['b']);
   });
 
   it('a new attempt starts from an empty output.log', () => {
