@@ -10,7 +10,9 @@ import { enqueuePlan } from '../helpers/queue.js';
 describe('dashboard in a real browser', () => {
   it('renders a live sweep: daemon health, slots, group progress, runs', async () => {
     const ws = tempWorkspace();
-    const gid = await enqueuePlan(ws, commandPlan(ws, 6, ['sleep', '1'], undefined, 'live sweep'));
+    // The jobs run until the page has been looked at (on a loaded machine the page may take longer to
+    // come up than a sweep of short jobs takes to finish).
+    const gid = await enqueuePlan(ws, commandPlan(ws, 6, ['sh', '-c', 'while [ ! -f release ]; do sleep 0.05; done; sleep 0.2'], undefined, 'live sweep'));
     const d = startDaemon(ws, ['--max-parallel', '2'], withFakeGpus());
     await waitFor('two running', () => queueJobs(ws).filter((j) => j.state === 'running').length === 2);
     const ui = await startUi(ws);
@@ -24,6 +26,7 @@ describe('dashboard in a real browser', () => {
     await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('live sweep');
     await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('2 running');
     await screenshot(page, 'dashboard-live-sweep');
+    writeFileSync(path.join(ws, 'release'), '');
     // It keeps updating by itself (server-sent events): the group completes on screen.
     await waitFor('done', allDone(ws, 6), 40_000);
     await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('completed');
