@@ -1,8 +1,11 @@
 /**
  * GPU detection, once per daemon start (SPEC §8): PyTorch (`torch.cuda`) first, then nvidia-smi,
- * else none. The torch probe runs in its own short-lived Python process.
+ * else none. The torch probe runs in its own short-lived Python process. `RUNFORGE_GPU_DETECT`
+ * narrows it to one source or turns it off (docs/training.md), so tests that stand in a fake
+ * nvidia-smi (or want no GPU) give the same results on a machine with a CUDA build of PyTorch.
  */
 import { execa } from 'execa';
+import { UsageError } from '../infra/errors.js';
 import { configuredPython, CANDIDATES } from '../run/python.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
 import { detectWithNvidiaSmi, type GpuDevice } from './devices.js';
@@ -43,18 +46,55 @@ export async function detectWithTorch(python: string, env: NodeJS.ProcessEnv): P
   }
 }
 
+/** The environment variable that chooses how GPUs are detected. */
+export const GPU_DETECT_ENV = 'RUNFORGE_GPU_DETECT';
+/** `auto` (default): torch, then nvidia-smi. `torch` / `nvidia-smi`: only that one. `none`: no GPU. */
+export type GpuDetectMode = 'auto' | 'torch' | 'nvidia-smi' | 'none';
+const MODES: readonly GpuDetectMode[] = ['auto', 'torch', 'nvidia-smi', 'none'];
+
+/** The detection mode `env` asks for; unset or empty is `auto`. A value outside the four is a usage error. */
+export function gpuDetectMode(env: NodeJS.ProcessEnv): GpuDetectMode {
+  const value = env[GPU_DETECT_ENV];
+  if (value === undefined || value === '') return 'auto';
+  if ((MODES as readonly string[]).includes(value)) return value as GpuDetectMode;
+  throw new UsageError(`${GPU_DETECT_ENV} must be auto, torch, nvidia-smi or none (got '${value}')`);
+}
+
 export interface Detection {
   devices: GpuDevice[];
   source: 'torch' | 'nvidia-smi' | 'none';
+  mode: GpuDetectMode;
 }
 
-export async function detectGpus(ws: WorkspacePaths, env: NodeJS.ProcessEnv): Promise<Detection> {
+async function detectWithAnyTorch(ws: WorkspacePaths, env: NodeJS.ProcessEnv): Promise<GpuDevice[]> {
   const configured = await configuredPython(ws, env).catch(() => undefined);
   const pythons = configured ? [configured.python] : CANDIDATES.slice(0, 2);
   for (const python of pythons) {
     const devices = await detectWithTorch(python, env);
-    if (devices.length > 0) return { devices, source: 'torch' };
+    if (devices.length > 0) return devices;
   }
-  const devices = await detectWithNvidiaSmi(env);
-  return devices.length > 0 ? { devices, source: 'nvidia-smi' } : { devices: [], source: 'none' };
+  return [];
+}
+
+/** Detects the GPUs the way `RUNFORGE_GPU_DETECT` says (throws a UsageError for a bad value). */
+export async function detectGpus(ws: WorkspacePaths, env: NodeJS.ProcessEnv): Promise<Detection> {
+  const mode = gpuDetectMode(env);
+  if (mode === 'auto' || mode === 'torch') {
+    const devices = await detectWithAnyTorch(ws, env);
+    if (devices.length > 0) return { devices, source: 'torch', mode };
+  }
+  if (mode === 'auto' || mode === 'nvidia-smi') {
+    const devices = await detectWithNvidiaSmi(env);
+    if (devices.length > 0) return { devices, source: 'nvidia-smi', mode };
+  }
+  return { devices: [], source: 'none', mode };
+}
+
+/**
+ * Detection for a foreground `runforge run` (no daemon decided the device). Under `auto` it asks only
+ * nvidia-smi: importing torch would add seconds to every run; the other modes mean what they say.
+ */
+export async function detectForForegroundRun(ws: WorkspacePaths, env: NodeJS.ProcessEnv): Promise<GpuDevice[]> {
+  if (gpuDetectMode(env) === 'auto') return detectWithNvidiaSmi(env);
+  return (await detectGpus(ws, env)).devices;
 }

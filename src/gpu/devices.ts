@@ -1,7 +1,7 @@
 /**
- * GPU detection and device assignment (SPEC §8). Detection runs once per daemon start:
- * `nvidia-smi --query-gpu=… --format=csv,noheader,nounits` (10 s timeout), else no GPU.
- * Assignment is pure: the daemon's own reservations first, free memory second, at most
+ * GPU devices (SPEC §8): the nvidia-smi source of detection (`nvidia-smi --query-gpu=…
+ * --format=csv,noheader,nounits`, 10 s timeout; the order of sources is in detect.ts) and device
+ * assignment. Assignment is pure: the daemon's own reservations first, free memory second, at most
  * `jobsPerGpu` jobs per device.
  */
 import { execa } from 'execa';

@@ -25,7 +25,8 @@ import { primaryMetricOf } from '../queue/primary-metric.js';
 import { ensureDirSync, readTextIfExists, readTextIfExistsSync, removeFileSync, replaceFileSync, serialize, writeJsonAtomic } from '../workspace/json-file.js';
 import { displayPath, type WorkspacePaths } from '../workspace/paths.js';
 import { type DeviceDecision, decideDevice, deviceEnv, ENV_GPU_ID, ENV_GPU_PRESENT } from './device.js';
-import { detectWithNvidiaSmi, pickDevice } from '../gpu/devices.js';
+import { pickDevice } from '../gpu/devices.js';
+import { detectForForegroundRun } from '../gpu/detect.js';
 import { lastMetricValues } from './metrics.js';
 import { findTrainerPython, PYTHON_DIR } from './python.js';
 import { RunLog } from './run-log.js';
@@ -197,12 +198,12 @@ function effectiveConfig(request: RunRequest, device: DeviceDecision): Record<st
 }
 
 /**
- * Under the daemon the environment already carries its device decision. A foreground run asks
- * nvidia-smi itself and takes the device with the most free memory.
+ * Under the daemon the environment already carries its device decision. A foreground run detects
+ * itself (nvidia-smi, or what RUNFORGE_GPU_DETECT says) and takes the device with the most free memory.
  */
-async function withDeviceDecision(env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
+async function withDeviceDecision(ws: WorkspacePaths, env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
   if (env[ENV_GPU_PRESENT] !== undefined) return env;
-  const devices = await detectWithNvidiaSmi(env);
+  const devices = await detectForForegroundRun(ws, env);
   const best = pickDevice(devices, { reservations: new Map(), jobsPerGpu: 1 });
   return { ...env, [ENV_GPU_PRESENT]: devices.length > 0 ? '1' : '0', ...(best ? { [ENV_GPU_ID]: String(best.index) } : {}) };
 }
@@ -285,7 +286,7 @@ async function prepareHeld(opts: PrepareOptions, ctx: RunContext): Promise<Prepa
   }
   const request = parsed.value;
   ctx.name = request.name ?? null;
-  const device = decideDevice(request, await withDeviceDecision(opts.env));
+  const device = decideDevice(request, await withDeviceDecision(ws, opts.env));
   log.token(deviceToken(device));
   const config = effectiveConfig(request, device);
   const record = (mode: LaunchRecord['mode'], program: string): LaunchRecord => ({

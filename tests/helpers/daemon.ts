@@ -123,7 +123,16 @@ export function findProcesses(...parts: string[]): number[] {
 
 export const FAKE_GPU_BIN = path.resolve(path.dirname(CLI), '..', '..', 'tests', 'fixtures', 'fake-gpu-bin');
 export const FIXTURES = path.resolve(path.dirname(CLI), '..', '..', 'tests', 'fixtures');
+/**
+ * The stand-in nvidia-smi on PATH, and detection narrowed to it (RUNFORGE_GPU_DETECT=nvidia-smi), so a
+ * machine whose PyTorch sees real CUDA devices gives the same results.
+ */
 export const withFakeGpus = (gpus = '0:16000,1:12000'): Record<string, string> => ({
   PATH: `${FAKE_GPU_BIN}:${process.env.PATH}`,
   FAKE_GPUS: gpus,
+  RUNFORGE_GPU_DETECT: 'nvidia-smi',
 });
+/** No GPU, whatever the machine has (RUNFORGE_GPU_DETECT=none). */
+export const withoutGpus = (): Record<string, string> => ({ RUNFORGE_GPU_DETECT: 'none' });
+/** A stand-in for a Python whose PyTorch sees one CUDA device (tests/fixtures/fake-cuda-python). */
+export const FAKE_CUDA_PYTHON = path.join(FIXTURES, 'fake-cuda-python', 'python');

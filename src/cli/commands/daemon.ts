@@ -1,5 +1,6 @@
 import { Daemon } from '../../daemon/daemon.js';
-import { detectGpus } from '../../gpu/detect.js';
+import { detectGpus, gpuDetectMode } from '../../gpu/detect.js';
+import { NO_GPU } from './gpu.js';
 import { systemClock } from '../../infra/clock.js';
 import { UsageError } from '../../infra/errors.js';
 import { VERSION } from '../../version.js';
@@ -29,6 +30,8 @@ export async function daemonCommand(opts: DaemonFlags): Promise<number> {
   if (opts.orphanPolicy !== 'requeue' && opts.orphanPolicy !== 'fail') {
     throw new UsageError(`--orphan-policy must be requeue or fail (got '${opts.orphanPolicy}')`);
   }
+  // A bad value stops the start (exit 2) rather than fall back silently to another detection.
+  const gpuDetect = gpuDetectMode(process.env);
   const options = {
     maxParallel: parseIntFlag('--max-parallel', opts.maxParallel, 1),
     gpuSlots: parseIntFlag('--gpu-slots', opts.gpuSlots, 0),
@@ -68,7 +71,7 @@ export async function daemonCommand(opts: DaemonFlags): Promise<number> {
       out(`[DAEMON] GPU available (${e.gpus[0]!.source}):`);
       for (const g of e.gpus) out(`  [${g.index}] ${g.name} (${g.memory_total_mb} MB${g.compute_capability ? `, CC ${g.compute_capability}` : ''})`);
     } else {
-      out('[DAEMON] No GPU available (PyTorch sees no CUDA device, nvidia-smi reports none)');
+      out(`[DAEMON] No GPU available (${NO_GPU[gpuDetect]})`);
       if (e.gpuSlots > 0) out(`[DAEMON] Warning: gpu_slots=${e.gpuSlots} but no GPU detected; GPU runs use the CPU`);
     }
     out(daemonStartedToken(e.pid, e.maxParallel, e.gpuSlots));

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { systemClock } from '../../infra/clock.js';
 import { ExitCode } from '../../infra/errors.js';
+import { gpuDetectMode } from '../../gpu/detect.js';
 import { executeRun } from '../../run/execute.js';
 import { parseIntFlag, resolveWorkspace } from '../options.js';
 import { out } from '../output.js';
@@ -24,6 +25,8 @@ function workspaceOfRunDir(runDir: string): string | undefined {
 export async function runCommand(opts: RunFlags): Promise<number> {
   const maxRows = opts.maxRows === undefined ? undefined : parseIntFlag('--max-rows', opts.maxRows, 1);
   const runDir = path.resolve(opts.runDir);
+  // A bad RUNFORGE_GPU_DETECT is a usage error before the run starts (it would stop it half-way).
+  gpuDetectMode(process.env);
   const ws = resolveWorkspace(opts.workspace ?? workspaceOfRunDir(runDir));
   const controller = new AbortController();
   const stop = (): void => controller.abort();
