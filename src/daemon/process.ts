@@ -149,11 +149,26 @@ export interface TerminationOutcome {
   forced: boolean;
 }
 
+/** Terminations under way, by process group: a second request joins the first. */
+const terminating = new Map<number, Promise<TerminationOutcome>>();
+
 /**
  * Stops a whole process group: SIGTERM, wait up to `graceMs` for every member to exit, then SIGKILL.
- * Resolves once no process of the group remains (grandchildren included).
+ * Resolves once no process of the group remains (grandchildren included). While a termination of the
+ * group is under way, another request gets that one: one SIGTERM, and the SIGKILL `graceMs` after it.
+ * (The job's leader, a shell, dies of the SIGTERM at once; whoever then sees the job end and stops
+ * what is left of its group must not send a second SIGTERM — programs take a second one as "quit now,
+ * skip the clean-up" — nor start the grace again.)
  */
-export async function terminateProcessGroup(pgid: number, graceMs: number, clock: Clock, pollMs = 50): Promise<TerminationOutcome> {
+export function terminateProcessGroup(pgid: number, graceMs: number, clock: Clock, pollMs = 50): Promise<TerminationOutcome> {
+  const under = terminating.get(pgid);
+  if (under) return under;
+  const termination = termGraceKill(pgid, graceMs, clock, pollMs).finally(() => terminating.delete(pgid));
+  terminating.set(pgid, termination);
+  return termination;
+}
+
+async function termGraceKill(pgid: number, graceMs: number, clock: Clock, pollMs: number): Promise<TerminationOutcome> {
   if (pgid <= 1) return { forced: false };
   signalGroup(pgid, 'SIGTERM');
   const deadline = clock.now() + graceMs;
