@@ -844,17 +844,13 @@ function v62(x: any): any {
   return o;
 }
 function v63(x: any): any {
-  if (x !== "model" && x !== "metrics" && x !== "encoder" && x !== "checkpoint" && x !== "log" && x !== "other") return F;
-  return x;
-}
-function v64(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v9(x["path"]);
   if (v === F) return F;
   o["path"] = v;
-  v = v63(x["type"]);
+  v = v9(x["type"]);
   if (v === F) return F;
   o["type"] = v;
   v = v16(x["bytes"]);
@@ -863,24 +859,24 @@ function v64(x: any): any {
   for (const k of Object.keys(x)) if (!K22.has(k)) o[k] = x[k];
   return o;
 }
-function v65(x: any): any {
+function v64(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v64(x[i]);
+    const v = v63(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v66(x: any): any {
+function v65(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   for (const k of Object.keys(x)) if (!K23.has(k)) o[k] = x[k];
   return o;
 }
-function v67(x: any): any {
+function v66(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -898,10 +894,10 @@ function v67(x: any): any {
   for (const k of Object.keys(x)) if (!K24.has(k)) o[k] = x[k];
   return o;
 }
-function v68(x: any): any {
-  return x === null ? null : v67(x);
+function v67(x: any): any {
+  return x === null ? null : v66(x);
 }
-function v69(x: any): any {
+function v68(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -930,17 +926,17 @@ function v69(x: any): any {
     o["summary"] = v;
   }
   if (x["artifacts"] !== undefined) {
-    v = v65(x["artifacts"]);
+    v = v64(x["artifacts"]);
     if (v === F) return F;
     o["artifacts"] = v;
   }
   if (x["effective_config"] !== undefined) {
-    v = v66(x["effective_config"]);
+    v = v65(x["effective_config"]);
     if (v === F) return F;
     o["effective_config"] = v;
   }
   if (x["error"] !== undefined) {
-    v = v68(x["error"]);
+    v = v67(x["error"]);
     if (v === F) return F;
     o["error"] = v;
   }
@@ -955,7 +951,7 @@ export const COMPILED: Record<DocumentKind, (doc: unknown) => unknown> = {
   queue: v42,
   daemon: v47,
   group: v56,
-  result: v69,
+  result: v68,
 };
 
 /** One job of the queue (a line of history.jsonl). */

@@ -55,4 +55,11 @@ export const DEFAULT_SEED = 42;
 // ---- result.json (SPEC §5)
 export const RESULT_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
 export type ResultStatus = (typeof RESULT_STATUSES)[number];
-export const ARTIFACT_TYPES = ['model', 'metrics', 'encoder', 'checkpoint', 'log', 'other'] as const;
+/**
+ * The artifact types of the original's result contract (RESULT_V1), in its order. The port writes
+ * only these; a reader keeps any other type as it is (a newer writer may add one) and
+ * `runforge validate` warns about it.
+ */
+export const ARTIFACT_TYPES = ['model', 'metrics', 'feature_importance', 'linear_coefficients', 'encoder', 'log', 'checkpoint', 'other'] as const;
+export type ArtifactType = (typeof ARTIFACT_TYPES)[number];
+export const isKnownArtifactType = (type: string): type is ArtifactType => (ARTIFACT_TYPES as readonly string[]).includes(type);

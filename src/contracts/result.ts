@@ -4,7 +4,7 @@ import { PositiveInt, Timestamp } from './common.js';
 import { ARTIFACT_TYPES, RESULT_STATUSES } from './constants.js';
 
 /** Note the double L in `cancelled`: result.json differs from the queue's `canceled` (as the original). */
-export { ARTIFACT_TYPES, RESULT_STATUSES, type ResultStatus } from './constants.js';
+export { ARTIFACT_TYPES, type ArtifactType, isKnownArtifactType, RESULT_STATUSES, type ResultStatus } from './constants.js';
 
 export const ResultSchema = z.looseObject({
   version: PositiveInt,
@@ -25,7 +25,11 @@ export const ResultSchema = z.looseObject({
     .array(
       z.looseObject({
         path: z.string(),
-        type: z.enum(ARTIFACT_TYPES),
+        /**
+         * One of ARTIFACT_TYPES when the port wrote it. Any other string is kept as it is on read
+         * (the original refused nothing here; a newer writer may add a type) — `validate` warns.
+         */
+        type: z.string().meta({ description: `Known types: ${ARTIFACT_TYPES.join(', ')}; a reader keeps any other as it is.` }),
         bytes: z.int().min(0),
       }),
     )

@@ -51,6 +51,7 @@ describe('validate', () => {
       kind: 'result',
       valid: false,
       problems: ['version is required', 'status is required', 'duration_ms is required'],
+      warnings: [],
     });
   });
 

@@ -8,9 +8,10 @@ export async function validateCommand(file: string, opts: { kind?: string; json?
   const valid = report.problems.length === 0;
   const code = valid ? ExitCode.ok : report.kind === 'plan' ? ExitCode.invalidPlan : ExitCode.usage;
   if (opts.json) {
-    outJson({ file, kind: report.kind ?? null, valid, problems: report.problems });
+    outJson({ file, kind: report.kind ?? null, valid, problems: report.problems, warnings: report.warnings });
     return code;
   }
+  for (const warning of report.warnings) err(`Warning: ${warning}`);
   if (valid) {
     out('OK');
     return code;
