@@ -28,8 +28,10 @@ function writeCache(script: vm.Script): void {
 }
 
 function runBundle(): void {
-  // esbuild writes ASCII (charset: 'ascii'), so latin1 is a lossless, cheaper decode than UTF-8.
-  const source = fs.readFileSync(bundle, 'latin1');
+  // UTF-8, not latin1: the build makes the bundle ASCII (scripts/bundle.mjs), but what it decodes to must
+  // not hang on that — latin1 once showed the dashboard's raw UTF-8 as mojibake ('·' as 'Â·'). An
+  // all-ASCII file decodes as fast either way.
+  const source = fs.readFileSync(bundle, 'utf8');
   let cachedData: Buffer | undefined;
   try {
     cachedData = fs.readFileSync(cacheFile);
