@@ -23,7 +23,7 @@ import type { RunResult } from '../contracts/result.js';
 import type { DocumentOf } from '../contracts/index.js';
 import type { Clock } from '../infra/clock.js';
 import { randomHex } from '../infra/random.js';
-import { formatTimestamp } from '../infra/time.js';
+import { formatTimestamp, parseTimestamp } from '../infra/time.js';
 import { addArchivedCounts, mergeArchived, selectArchivable } from '../queue/archive.js';
 import { newGroupRecord, syncGroupWithQueue } from '../queue/group-record.js';
 import { formatJobId, uniqueId } from '../queue/ids.js';
@@ -90,7 +90,9 @@ export async function listGroups(ws: WorkspacePaths): Promise<Group[]> {
     const group = await readGroup(ws, name);
     if (group) groups.push(group);
   }
-  return groups.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.group_id.localeCompare(b.group_id));
+  // By instant: the original's naive local times and offset ones do not sort as strings (SPEC §4).
+  const created = new Map(groups.map((g) => [g, parseTimestamp(g.created_at) ?? 0]));
+  return groups.sort((a, b) => created.get(a)! - created.get(b)! || a.group_id.localeCompare(b.group_id));
 }
 
 export async function readDaemonStatus(ws: WorkspacePaths): Promise<DaemonStatus | undefined> {
