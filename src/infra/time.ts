@@ -7,21 +7,29 @@
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
-/** Instants of timestamps parsed lately: the scheduler orders every queued job on every pass. */
+/**
+ * Instants of timestamps parsed lately: the scheduler orders every queued job on every pass. Naive
+ * ones are not remembered: they mean another instant once the process's time zone changes
+ * (`process.env.TZ` can be set at run time). The port writes offsets, so only the original's pay.
+ */
 const parsed = new Map<string, number | undefined>();
 
 /** Parses an ISO-8601 timestamp (naive = local time). Returns epoch ms, or `undefined` if invalid. */
 export function parseTimestamp(text: string): number | undefined {
   if (parsed.has(text)) return parsed.get(text);
   if (parsed.size >= 50_000) parsed.clear();
-  const instant = parseTimestampUncached(text);
-  parsed.set(text, instant);
+  const { instant, naive } = parseTimestampUncached(text);
+  if (!naive) parsed.set(text, instant);
   return instant;
 }
 
-function parseTimestampUncached(text: string): number | undefined {
+function parseTimestampUncached(text: string): { instant: number | undefined; naive: boolean } {
   const m = TIMESTAMP.exec(text.trim());
-  if (!m) return undefined;
+  if (!m) return { instant: undefined, naive: false };
+  return { instant: instantOf(m), naive: m[8] === undefined };
+}
+
+function instantOf(m: RegExpExecArray): number | undefined {
   const [, y, mo, d, h, mi, s = '0', frac = '', zone] = m;
   const year = Number(y);
   const month = Number(mo);

@@ -3,11 +3,13 @@
  * 13 features, 3 classes, exported to CSV with text labels) and a sweep across families and
  * hyperparameters, including PyTorch MLPs, two of them asking for a GPU.
  */
+import { accessSync, constants, realpathSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { OperationFailedError, UsageError } from '../infra/errors.js';
 import { formatTimestamp } from '../infra/time.js';
+import { cliEntry } from '../infra/install.js';
 import { findTrainerPython } from '../run/python.js';
 import { CREATED_BY } from '../version.js';
 import { workspacePaths, type WorkspacePaths } from '../workspace/paths.js';
@@ -82,4 +84,49 @@ export async function createDemoWorkspace(dir: string, env: NodeJS.ProcessEnv): 
   const planFile = path.join(root, 'plan.json');
   await writeFile(planFile, `${JSON.stringify(plan, null, 2)}\n`);
   return { ws, planFile, rows: Number(String(r.stdout).trim()) };
+}
+
+/** `s` as one shell word: as it is when it needs no quoting, else in single quotes. */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The first executable `name` on `env.PATH`, as a shell finds it; undefined when there is none. */
+function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (dir === '') continue;
+    const file = path.join(dir, name);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+const sameFile = (a: string, b: string): boolean => {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * How a user starts this install's `runforge` from a shell with `env`'s PATH: `runforge` when the first
+ * `runforge` on PATH is this install's binary (scripts/link-cli.sh links it), else `node <abs path>`
+ * (also when PATH finds another install's `runforge` first), so a printed command works as printed.
+ */
+export function runforgeCommand(env: NodeJS.ProcessEnv): string {
+  const found = findOnPath('runforge', env);
+  if (found !== undefined && sameFile(found, cliEntry())) return 'runforge';
+  const node = findOnPath('node', env) !== undefined ? 'node' : process.execPath;
+  return `${shellWord(node)} ${shellWord(cliEntry())}`;
+}
+
+/** The demo's closing suggestion: a shell command that shows the demo workspace's queue. */
+export function lookAroundCommand(root: string, env: NodeJS.ProcessEnv): string {
+  return `cd ${shellWord(root)} && ${runforgeCommand(env)} queue-status`;
 }

@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseTimestamp } from '../../src/infra/time.js';
 import { parseJsonOut, runCli } from '../helpers/cli.js';
 import { allDone, startDaemon, waitFor } from '../helpers/daemon.js';
 import { baseRequest, queueFile, readJson, tempWorkspace, writeRun } from '../helpers/workspace.js';
@@ -140,10 +141,10 @@ describe.each(ZONES)('TZ=%s', (zone) => {
     const s = parseJsonOut<any>(await cli(zone, ['queue-status', '--json', '--workspace', ws]));
     expect(s.daemon).toMatchObject({ health: 'stale', healthy: false, last_heartbeat: beat });
     expect(s.daemon.heartbeat_age_s).toBeGreaterThanOrEqual(39);
-    expect(s.daemon.heartbeat_age_s).toBeLessThan(60);
+    expect(s.daemon.heartbeat_age_s).toBeLessThan(120); // not 5.5 or 6 hours: the CLI may be slow on a loaded machine
     const text = await cli(zone, ['queue-status', '--workspace', ws]);
     expect(text.lines).toContain(`  Last heartbeat: ${beat}`);
-    expect(text.lines).toContainEqual(expect.stringMatching(/^ {2}Daemon: WARNING stale heartbeat \(PID 4242, heartbeat [45]\ds ago\)/));
+    expect(text.lines).toContainEqual(expect.stringMatching(/^ {2}Daemon: WARNING stale heartbeat \(PID 4242, heartbeat (\d{2}s|[12]m) ago\)/));
   });
 
   it("enqueue-run writes created_at with the zone's offset", async () => {
@@ -191,5 +192,23 @@ describe.each(ZONES)('TZ=%s', (zone) => {
     for (let i = 1; i < byStart.length; i++) expect(Date.parse(byStart[i].started_at)).toBeGreaterThanOrEqual(Date.parse(byStart[i - 1].finished_at));
     expectWrittenNow(status.started_at, zone, before, after);
     expectWrittenNow(status.last_heartbeat, zone, before, after);
+  });
+});
+
+describe('one process whose TZ changes', () => {
+  it('reads a naive timestamp in the zone of the moment; an offset one is the same instant in any zone', () => {
+    const saved = process.env.TZ;
+    try {
+      // Hand-worked: 21:20:47.503 CST (-6) = 03:20:47.503Z Feb 2; IST (+5:30) = 15:50:47.503Z Feb 1.
+      process.env.TZ = 'America/Chicago';
+      expect(parseTimestamp('2026-02-01T21:20:47.503673')).toBe(Date.UTC(2026, 1, 2, 3, 20, 47, 503));
+      expect(parseTimestamp('2026-02-01T21:30:00.000+05:30')).toBe(Date.UTC(2026, 1, 1, 16, 0, 0));
+      process.env.TZ = 'Asia/Kolkata';
+      expect(parseTimestamp('2026-02-01T21:20:47.503673')).toBe(Date.UTC(2026, 1, 1, 15, 50, 47, 503));
+      expect(parseTimestamp('2026-02-01T21:30:00.000+05:30')).toBe(Date.UTC(2026, 1, 1, 16, 0, 0));
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
   });
 });

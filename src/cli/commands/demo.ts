@@ -4,7 +4,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { systemClock } from '../../infra/clock.js';
 import { ExitCode } from '../../infra/errors.js';
-import { createDemoWorkspace } from '../../ops/demo.js';
+import { createDemoWorkspace, lookAroundCommand } from '../../ops/demo.js';
 import { enqueueSweep } from '../../ops/enqueue.js';
 import { leaderboard } from '../../ops/leaderboard.js';
 import { loadPlan } from '../../ops/plan-file.js';
@@ -72,6 +72,6 @@ export async function demoCommand(opts: { dir?: string; maxParallel: string; gpu
     ]),
   ]).forEach((l) => out(`  ${l}`));
   out('');
-  out(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Look around: cd ${demo.ws.root} && runforge queue-status`);
+  out(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Look around: ${lookAroundCommand(demo.ws.root, process.env)}`);
   return group.status === 'completed' ? ExitCode.ok : ExitCode.failed;
 }
