@@ -111,6 +111,10 @@ describe("the original's files", () => {
     expect(rows.get(SWEEP_RUNS[0]!)).toMatchObject({ metric_name: 'accuracy', metric: 0.9667, duration_ms: 5421 });
     expect(rows.get(SWEEP_RUNS[1]!)).toMatchObject({ state: 'failed', duration_ms: 804, device: 'cpu (no_gpu_detected)' });
 
+    const board = await runCli(['groups', 'show', GROUP, '--json', '--workspace', ws]);
+    expect(board.code).toBe(0);
+    expect(parseJsonOut<{ leaderboard: any[] }>(board).leaderboard[0]).toMatchObject({ rank: 1, run_id: SWEEP_RUNS[0], metric: 0.9667, duration_ms: 5421, family: 'logistic_regression' });
+
     const ui = await startUi(ws);
     const detail = await get(ui.base, `/api/runs/${BASELINE}`);
     expect(detail.status).toBe(200);
