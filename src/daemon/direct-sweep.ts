@@ -5,12 +5,15 @@
  */
 import path from 'node:path';
 import type { Group } from '../contracts/group.js';
+import type { RunResult } from '../contracts/result.js';
 import type { SweepPlan } from '../contracts/plan.js';
 import type { Clock } from '../infra/clock.js';
+import { formatUtcSeconds } from '../infra/time.js';
 import { primaryMetricOf } from '../queue/primary-metric.js';
 import { jobStateOfResult } from '../queue/recovery.js';
 import { groupCanceledToken, groupCompleteToken, groupRunDoneToken, groupRunToken, groupStartToken } from '../run/tokens.js';
-import { resultRef, runDir, type WorkspacePaths } from '../workspace/paths.js';
+import { writeJsonAtomic } from '../workspace/json-file.js';
+import { resultFile, resultRef, runDir, type WorkspacePaths } from '../workspace/paths.js';
 import { readResult, updateState } from '../workspace/store.js';
 import { prepareSweep } from '../ops/enqueue.js';
 import { spawnDetached, terminateProcessGroup } from './process.js';
@@ -69,6 +72,7 @@ export async function runDirectSweep(
       opts.emit(groupRunToken(run.runId, index + 1, runs.length));
       await save((g) => setRun(g, run.runId, { status: 'running' }));
       const dir = runDir(ws, run.runId);
+      const startedMs = clock.now();
       const proc = spawnDetached(opts.nodePath, [opts.cliPath, 'run', '--run-dir', dir, '--workspace', ws.root, '--quiet'], {
         cwd: ws.root,
         env: opts.env,
@@ -78,7 +82,10 @@ export async function runDirectSweep(
       if (stopping === 'fail_fast' || (stopping === 'cancel' && plan.execution.stop_on_cancel)) stopAll();
       await proc.exited;
       running.delete(run.runId);
-      const result = await readResult(ws, run.runId).catch(() => undefined);
+      let result = await readResult(ws, run.runId).catch(() => undefined);
+      // Its `runforge run` went with the program when the group was killed after --kill-grace, before
+      // it wrote result.json: a run stopped while running still ends with one (SPEC §5).
+      if (!result && stopping) result = await writeCancelledResult(ws, run.runId, startedMs, clock);
       const status = result ? jobStateOfResult(result.status) : stopping ? 'canceled' : 'failed';
       const metric = result && status === 'succeeded' ? primaryMetricOf(result) : null;
       await save((g) =>
@@ -107,6 +114,22 @@ export async function runDirectSweep(
   if (stopping) opts.emit(groupCanceledToken(groupId));
   opts.emit(groupCompleteToken(groupId, final.summary));
   return { group: final, cancelled };
+}
+
+async function writeCancelledResult(ws: WorkspacePaths, runId: string, startedMs: number, clock: Clock): Promise<RunResult | undefined> {
+  const now = clock.now();
+  const result: RunResult = {
+    version: 1,
+    status: 'cancelled',
+    duration_ms: now - startedMs,
+    started_at: formatUtcSeconds(startedMs),
+    finished_at: formatUtcSeconds(now),
+    error: { message: 'Cancelled', type: 'Cancelled' },
+  };
+  return writeJsonAtomic(resultFile(ws, runId), result).then(
+    () => result,
+    () => undefined,
+  );
 }
 
 function setRun(group: Group, runId: string, fields: Partial<Group['runs'][number]>): void {
