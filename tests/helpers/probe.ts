@@ -53,8 +53,22 @@ export function probeNumbers(runDir: string, name: string): number[] {
   return text.split('\n').slice(0, -1).map(Number);
 }
 
+/** Every probe process seen, so that a test that failed leaves none running (`killSurvivingProbes`). */
+const seen: ProcessId[] = [];
+
+/** SIGKILLs every probe process seen so far that is still alive. */
+export function killSurvivingProbes(): void {
+  for (const p of seen.splice(0)) {
+    try {
+      if (!isGone(p)) process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // ended meanwhile
+    }
+  }
+}
+
 /** Waits until both processes of the probe are set up and alive; their PIDs and start times. */
-export async function waitForProbe(runDir: string, timeoutMs = 60_000): Promise<Record<ProbeRole, ProcessId>> {
+export async function waitForProbe(runDir: string, timeoutMs = 30_000): Promise<Record<ProbeRole, ProcessId>> {
   const ids = {} as Record<ProbeRole, ProcessId>;
   await waitFor(
     `the probe's processes in ${runDir}`,
@@ -68,6 +82,7 @@ export async function waitForProbe(runDir: string, timeoutMs = 60_000): Promise<
       }),
     timeoutMs,
   );
+  seen.push(ids.parent, ids.child);
   return ids;
 }
 
