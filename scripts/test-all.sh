@@ -10,7 +10,7 @@ npm run --silent typecheck || exit 1
 npm run --silent build || exit 1
 
 mkdir -p test-results
-rm -f test-results/pytest.xml test-results/vitest.json test-results/gauntlets.json test-results/chaos.json
+rm -f test-results/pytest.xml test-results/vitest.json test-results/vitest-unhandled.json test-results/gauntlets.json test-results/chaos.json
 
 # The trainer's Python: RUNFORGE_PYTHON, else Debian's python3 (where the apt packages are), else python3.
 py="${RUNFORGE_PYTHON:-}"
@@ -27,7 +27,9 @@ else
   pytest_status=1
 fi
 
-RUNFORGE_SKIP_BUILD=1 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json "$@"
+# vitest's JSON report leaves out unhandled errors; scripts/vitest-unhandled-errors.mjs writes them.
+RUNFORGE_SKIP_BUILD=1 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json \
+  --reporter=./scripts/vitest-unhandled-errors.mjs "$@"
 vitest_status=$?
 
 npx tsx gauntlets/run.ts
@@ -35,6 +37,7 @@ gauntlets_status=$?
 npx tsx gauntlets/chaos.ts
 chaos_status=$?
 
-node scripts/summarize-tests.mjs test-results/vitest.json test-results/pytest.xml test-results/gauntlets.json test-results/chaos.json
+node scripts/summarize-tests.mjs test-results/vitest.json test-results/vitest-unhandled.json test-results/pytest.xml \
+  test-results/gauntlets.json test-results/chaos.json
 summary_status=$?
 if [[ $vitest_status -ne 0 || $pytest_status -ne 0 || $gauntlets_status -ne 0 || $chaos_status -ne 0 || $summary_status -ne 0 ]]; then exit 1; fi
