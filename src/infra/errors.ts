@@ -76,3 +76,28 @@ export class CancelledError extends RunForgeError {
     super(message, ExitCode.cancelled);
   }
 }
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+};
+
+/** A full disk, an exhausted quota or a read-only file system: it passes once the disk takes writes again. */
+export function isDiskUnwritable(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS';
+}
+
+/**
+ * An error as one line for a log, a file error naming the file (`cannot write …/queue.json: no space
+ * left on device (ENOSPC)`); Node's own message names neither the file of a failed write nor what to do.
+ */
+export function describeError(err: unknown): string {
+  const errno = err as NodeJS.ErrnoException | undefined;
+  if (errno && typeof errno.code === 'string' && ERRNO_TEXT[errno.code]) {
+    return `cannot ${errno.syscall ?? 'access'}${errno.path ? ` ${errno.path}` : ''}: ${ERRNO_TEXT[errno.code]} (${errno.code})`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

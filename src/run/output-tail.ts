@@ -53,8 +53,20 @@ export class OutputTail {
   }
 
   private schedule(): this {
-    if (!this.closed) this.timer = this.clock.setTimeout(() => (this.copy(false), this.schedule()), POLL_MS);
+    if (!this.closed) this.timer = this.clock.setTimeout(() => (this.copyNow(), this.schedule()), POLL_MS);
     return this;
+  }
+
+  /**
+   * A look from the timer: what logs.txt cannot take now (a full or read-only disk) is copied by a later
+   * look, from the same offset; thrown from a timer, it would end the daemon.
+   */
+  private copyNow(): void {
+    try {
+      this.copy(false);
+    } catch {
+      // copied by the next look, or at the end (close), which reports it
+    }
   }
 
   /** Copies what is new: whole lines only, unless `all` (the process has ended). */

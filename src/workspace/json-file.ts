@@ -201,8 +201,17 @@ export async function stageAtomicWrite(file: string, text: string | Buffer): Pro
  */
 export function replaceFileSync(file: string, text: string): void {
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, text);
-  renameSync(temp, file);
+  try {
+    writeFileSync(temp, text);
+    renameSync(temp, file);
+  } catch (err) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never made, or the disk refuses that too
+    }
+    throw nameTheFile(err, file);
+  }
 }
 
 /**
