@@ -15,7 +15,7 @@ import type { LaunchRecord } from '../contracts/launch.js';
 import type { Job, JobState } from '../contracts/queue.js';
 import type { RunResult } from '../contracts/result.js';
 import type { Clock, TimerHandle } from '../infra/clock.js';
-import { OperationFailedError } from '../infra/errors.js';
+import { describeError, isDiskUnwritable, OperationFailedError } from '../infra/errors.js';
 import { installRoot } from '../infra/install.js';
 import type { Logger } from '../infra/logger.js';
 import { formatTimestamp, formatUtcSeconds } from '../infra/time.js';
@@ -25,7 +25,7 @@ import { primaryMetricOf, type PrimaryMetric } from '../queue/primary-metric.js'
 import { jobStateOfResult, type OrphanPolicy, resolveOrphan, resultBelongsTo } from '../queue/recovery.js';
 import { schedule, usesGpuSlot } from '../queue/scheduler.js';
 import { ENV_GPU_ID, ENV_GPU_PRESENT, ENV_GPU_REASON } from '../run/device.js';
-import { concludeRun, type LaunchSpec, prepareRun, type PreparedRun, readLaunchRecord, type StopVerdict, writeLaunchRecord } from '../run/execute.js';
+import { concludeRun, launchRecordFile, type LaunchSpec, prepareRun, type PreparedRun, readLaunchRecord, type StopVerdict, writeLaunchRecord } from '../run/execute.js';
 import { OutputTail, outputFile } from '../run/output-tail.js';
 import { findTrainerPython } from '../run/python.js';
 import { RunLog } from '../run/run-log.js';
@@ -130,6 +130,8 @@ interface EndedJob {
   written?: Promise<void>;
   /** Why `written` failed, once it has. */
   writeError?: Error;
+  /** Writes result.json again (and clears the helper files), after a write the disk refused. */
+  rewrite?: () => Promise<void>;
 }
 
 
@@ -137,6 +139,8 @@ interface EndedJob {
 const exitFileOf = (dir: string): string => path.join(dir, '.exit_status');
 /** How long a pass waits at most for conclusions under way, so as to record them together, ms. */
 const CONCLUDING_WAIT_MS = 50;
+/** How long the daemon waits before writing again what a full or read-only disk refused, ms. */
+const DISK_RETRY_MS = 500;
 /** Shells kept waiting for jobs at most (pooled-shell.ts), whatever `--max-parallel` is. */
 const MAX_POOLED_SHELLS = 8;
 /** How long the daemon trusts that a job's program exists, ms. */
@@ -377,8 +381,8 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   }
 
   private reportPassError(err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
-    this.log.error({ err: message }, 'scheduling pass failed');
+    const message = describeError(err);
+    this.log.error({ err: message, code: (err as NodeJS.ErrnoException).code }, `scheduling pass failed: ${message}`);
     // Said once, not on every poll, until it changes or clears.
     if (message !== this.lastPassError) this.emit('daemon:error', { message });
     this.lastPassError = message;
@@ -500,14 +504,27 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
         // Not written (nor any later pass of the chain): recorded again by the next pass; the jobs
         // started are running all the same (see `runningAs`). A job whose result.json could not be
         // written is recorded as failed, as when its run cannot be concluded.
+        // A full or read-only disk refused it: result.json is written again a little later, and the job
+        // recorded then, as it ended (not failed: the job did its work; the disk was not there for it).
+        const diskError = isDiskUnwritable(err);
         for (const e of recording) {
           if (!e.writeError) continue;
+          if (isDiskUnwritable(e.writeError) && e.rewrite && this.state === 'running') {
+            this.log.error({ job_id: e.a.jobId, err: describeError(e.writeError) }, `could not write result.json, trying again: ${describeError(e.writeError)}`);
+            const rewrite = e.rewrite;
+            const again = sleep(this.clock, DISK_RETRY_MS).then(rewrite);
+            Object.assign(e, { written: again, writeError: undefined });
+            again.catch((error: unknown) => (e.writeError = error instanceof Error ? error : new Error(String(error))));
+            continue;
+          }
           this.log.error({ job_id: e.a.jobId, err: e.writeError.message }, 'could not conclude the run');
           Object.assign(e, { state: 'failed', error: `Could not conclude the run: ${e.writeError.message}`, metric: null, written: undefined, writeError: undefined });
         }
         this.ended.unshift(...recording);
         this.reportPassError(err);
-        this.requestPass();
+        // At once, unless the disk refuses writes: then after a pause, not in a loop as fast as it fails.
+        if (diskError) this.clock.setTimeout(() => this.requestPass(), DISK_RETRY_MS);
+        else this.requestPass();
       },
     ).catch((err: unknown) => this.reportPassError(err));
     this.writing = this.writing.then(() => done);
@@ -737,6 +754,12 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       ended = a.run ? await this.conclude(a, a.run, exit) : { a, exitCode: exit.exitCode, ...(await this.settleResult(a, exit.exitCode)) };
     } catch (err) {
       const dir = runDir(this.ws, a.runId);
+      if (isDiskUnwritable(err) && this.state === 'running' && existsSync(dir)) {
+        // The disk is full or read-only: the job holds its slot and is concluded once the disk takes writes.
+        this.log.error({ job_id: a.jobId, err: describeError(err) }, `could not conclude the run, trying again: ${describeError(err)}`);
+        this.clock.setTimeout(() => this.onJobExit(a, exit), DISK_RETRY_MS);
+        return;
+      }
       const error = existsSync(dir) ? `Could not conclude the run: ${(err as Error).message}` : `Run directory not found: ${displayPath(this.ws, dir)}`;
       this.log.error({ job_id: a.jobId, err: (err as Error).message }, 'could not conclude the run');
       ended = { a, state: 'failed', error, exitCode: exit.exitCode, metric: null };
@@ -776,6 +799,11 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     // The exit status goes once the result is there (a daemon taking over concludes from it until then).
     ended.written = (outcome.written ?? Promise.resolve()).then(() => removeFileSync(exitFileOf(dir)));
     ended.written.catch((err: unknown) => (ended.writeError = err instanceof Error ? err : new Error(String(err))));
+    ended.rewrite = async () => {
+      await writeJsonAtomic(resultFile(this.ws, a.runId), outcome.result);
+      removeFileSync(launchRecordFile(dir));
+      removeFileSync(exitFileOf(dir));
+    };
     return ended;
   }
 
