@@ -15,7 +15,7 @@ import { groupCanceledToken, groupCompleteToken, groupRunDoneToken, groupRunToke
 import { writeJsonAtomic } from '../workspace/json-file.js';
 import { resultFile, resultRef, runDir, type WorkspacePaths } from '../workspace/paths.js';
 import { readResult, updateState } from '../workspace/store.js';
-import { prepareSweep } from '../ops/enqueue.js';
+import { discardSweep, prepareSweep } from '../ops/enqueue.js';
 import { spawnDetached, terminateProcessGroup } from './process.js';
 
 export interface DirectSweepOptions {
@@ -41,7 +41,8 @@ export async function runDirectSweep(
   planDoc: Record<string, unknown>,
   opts: DirectSweepOptions,
 ): Promise<DirectSweepOutcome> {
-  const { groupId, runs, group } = await prepareSweep(ws, clock, plan, planDoc);
+  const prepared = await prepareSweep(ws, clock, plan, planDoc);
+  const { groupId, runs, group } = prepared;
   const save = (change: (g: Group) => void): Promise<Group> =>
     updateState(ws, clock, async (tx) => {
       const current = (await tx.getGroup(groupId)) ?? group;
@@ -49,7 +50,11 @@ export async function runDirectSweep(
       tx.putGroup(current);
       return current;
     });
-  await save(() => undefined);
+  // A group record that cannot be written (a full disk): its runs are removed with it.
+  await save(() => undefined).catch(async (err: unknown) => {
+    await discardSweep(ws, prepared);
+    throw err;
+  });
   opts.emit(groupStartToken(groupId, runs.length));
 
   let stopping: 'cancel' | 'fail_fast' | null = null;

@@ -1,5 +1,5 @@
 /** Putting work into the queue: one run, or a whole sweep written with one queue update. */
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import type { Group } from '../contracts/group.js';
 import type { SweepPlan } from '../contracts/plan.js';
 import type { Job } from '../contracts/queue.js';
@@ -15,7 +15,7 @@ import { CREATED_BY } from '../version.js';
 import { parseDocument } from '../contracts/document.js';
 import { readTextIfExists } from '../workspace/json-file.js';
 import { displayPath, groupDir, requestFile, runDir, type WorkspacePaths } from '../workspace/paths.js';
-import { updateState, writeGroupFile, writeRunRequests } from '../workspace/store.js';
+import { readQueue, updateState, writeGroupFile, writeRunRequests } from '../workspace/store.js';
 import { assertSafeId } from './ids.js';
 
 async function isDirectory(p: string): Promise<boolean> {
@@ -107,8 +107,13 @@ export async function prepareSweep(
   const { expandPlan } = await import('../queue/sweep-expansion.js');
   const expanded = expandPlan(plan, { groupId, createdAt, createdBy: CREATED_BY });
   const runs = expanded.map((run, i) => ({ ...run, runId: formatSweepRunId(groupId, i, expanded.length) }));
-  await writeRunRequests(ws, runs, onProgress);
-  await writeGroupFile(ws, groupId, 'plan.json', { ...planDoc, workspace: ws.root });
+  try {
+    await writeRunRequests(ws, runs, onProgress);
+    await writeGroupFile(ws, groupId, 'plan.json', { ...planDoc, workspace: ws.root });
+  } catch (err) {
+    await discardSweep(ws, { groupId, runs });
+    throw err;
+  }
   const group = newGroupRecord({
     groupId,
     name: plan.group.name,
@@ -123,6 +128,15 @@ export async function prepareSweep(
 }
 
 /**
+ * Removes what `prepareSweep` made, for a sweep that could not be recorded (a full disk): no run folder
+ * half made, none that no group or job knows. Best effort: whatever cannot be removed is left.
+ */
+export async function discardSweep(ws: WorkspacePaths, sweep: Pick<PreparedSweep, 'groupId' | 'runs'>): Promise<void> {
+  for (const run of sweep.runs) await rm(runDir(ws, run.runId), { recursive: true, force: true }).catch(() => undefined);
+  await rm(groupDir(ws, sweep.groupId), { recursive: true, force: true }).catch(() => undefined);
+}
+
+/**
  * Expands a plan and queues all its runs: run folders and the plan copy first (invisible until
  * queued), then one locked update that adds the group record and every job at once.
  */
@@ -133,7 +147,8 @@ export async function enqueueSweep(
   planDoc: Record<string, unknown>,
   options: EnqueueSweepOptions = {},
 ): Promise<EnqueuedSweep> {
-  const { groupId, runs, group } = await prepareSweep(ws, clock, plan, planDoc, options.onProgress);
+  const prepared = await prepareSweep(ws, clock, plan, planDoc, options.onProgress);
+  const { groupId, runs, group } = prepared;
   const jobs = await updateState(ws, clock, (tx) => {
     tx.putGroup(group);
     const added = runs.map((r) =>
@@ -149,6 +164,11 @@ export async function enqueueSweep(
     );
     tx.queue.jobs.push(...added);
     return added;
+  }).catch(async (err: unknown) => {
+    // Not recorded (the update is written whole or not at all, store.ts): its runs belong to no job.
+    const recorded = await readQueue(ws).then((q) => q.jobs.some((j) => j.group_id === groupId), () => true);
+    if (!recorded) await discardSweep(ws, prepared);
+    throw err;
   });
   return { groupId, runIds: runs.map((r) => r.runId), jobs };
 }
