@@ -80,14 +80,25 @@ describe('scheduler', () => {
     expect(started([...sweep, single], ctx({ maxParallel: 2, lastServedGroup: 'grp_sweep' }))).toEqual(['single']);
   });
 
-  it('4 GPU + 4 CPU jobs: CPU jobs start at once, one GPU job at a time (G10)', () => {
-    const jobs = [
-      ...[0, 1, 2, 3].map((i) => j(`g${i}`, 'G', { gpu: true, min: i })),
-      ...[0, 1, 2, 3].map((i) => j(`c${i}`, 'C', { min: i })),
-    ];
-    const d = schedule(jobs, ctx({ maxParallel: 5, gpuSlots: 1 }));
-    expect(d.starts.map((s) => [s.job.job_id, s.usesGpu])).toEqual([
-      ['c0', false], ['g0', true], ['c1', false], ['c2', false], ['c3', false],
-    ]);
+  /** G10's configuration: a GPU sweep (g0–g3) and a CPU sweep (c0–c3), `max_parallel 4`, `gpu_slots 1`. */
+  const g10 = (gpu: JobState[], cpu: JobState[]): Job[] => [
+    ...gpu.map((state, i) => j(`g${i}`, 'GPU', { gpu: true, min: i, state })),
+    ...cpu.map((state, i) => j(`c${i}`, 'CPU', { min: i, state })),
+  ];
+  const q = 'queued' as const;
+  const r = 'running' as const;
+  const s = 'succeeded' as const;
+  it.each<[string, Job[], string[]]>([
+    ['at once: one GPU job and max_parallel − gpu_in_use = 3 CPU jobs', g10([q, q, q, q], [q, q, q, q]), ['c0', 'g0', 'c1', 'c2']],
+    ['a CPU slot frees while the GPU job runs: the 4th CPU job takes it, no GPU job', g10([r, q, q, q], [s, r, r, q]), ['c3']],
+    ['all four slots in use: nothing', g10([r, q, q, q], [r, r, r, q]), []],
+    ['the GPU job ends while CPU jobs run: the next GPU job starts (both sweeps progress)', g10([s, q, q, q], [s, r, r, r]), ['g1']],
+    ['the CPU sweep is done: still one GPU job at a time, free slots stay free', g10([s, r, q, q], [s, s, s, s]), []],
+    ['the GPU sweep is done: CPU jobs fill every slot', g10([s, s, s, s], [q, q, q, q]), ['c0', 'c1', 'c2', 'c3']],
+  ])('G10, --max-parallel 4 --gpu-slots 1: %s', (_name, jobs, expected) => {
+    const d = schedule(jobs, ctx({ maxParallel: 4, gpuSlots: 1 }));
+    expect(d.starts.map((x) => x.job.job_id)).toEqual(expected);
+    // Exactly the GPU sweep's jobs hold the GPU slot.
+    expect(d.starts.filter((x) => x.usesGpu).map((x) => x.job.job_id)).toEqual(expected.filter((id) => id.startsWith('g')));
   });
 });
