@@ -243,7 +243,7 @@ describe('the spawner', () => {
       const job = await waitFor('probe running', () => queueJobs(ws).find((j) => j.run_id === `probe-${i}` && j.state === 'running' && j.pid));
       if (parentOf(job.pid) === spawner) viaSpawner = job;
     }
-    expect(viaSpawner).toBeDefined();
+    expect(viaSpawner && parentOf(viaSpawner.pid)).toBe(spawner);
     const probes = queueJobs(ws).filter((j) => j.run_id.startsWith('probe-')).length;
     process.kill(spawner, 'SIGKILL');
     writeFileSync(path.join(ws, 'release'), '');
