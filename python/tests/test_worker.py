@@ -242,7 +242,8 @@ def test_stopping_the_worker_waits_for_running_runs_and_never_signals_them(probe
     assert probe.exited("long") == {"event": "exit", "id": "long", "pid": pid, "exit_code": 0, "signal": None}
     assert probe.close() == 0
     assert read_json(req["exit_status"]) == {"pid": pid, "exit_code": 0, "signal": None}
-    assert not (tmp_path / "late").joinpath("output.txt").exists()
+    if how == "SIGTERM":  # the run refused while shutting down never started
+        assert not (tmp_path / "late").joinpath("output.txt").exists()
 
 
 def test_malformed_requests_get_an_error_and_the_worker_carries_on(probe, tmp_path):
