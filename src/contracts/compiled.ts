@@ -23,18 +23,19 @@ const K10 = new Set<string>(["version","kind","created_at","created_by","workspa
 const K11 = new Set<string>(["job_id","kind","run_id","group_id","priority","state","requires_gpu","attempt","created_at","started_at","finished_at","error","gpu_device","pid","pgid","process_start_time","exit_code","cancel_requested"]);
 const K12 = new Set<string>(["succeeded","failed","canceled"]);
 const K13 = new Set<string>(["version","kind","max_parallel","gpu_slots","jobs","last_served_group","archived"]);
-const K14 = new Set<string>(["index","name","uuid","memory_total_mb"]);
-const K15 = new Set<string>(["version","pid","started_at","last_heartbeat","max_parallel","gpu_slots","active_jobs","active_gpu_jobs","state","jobs_per_gpu","gpus"]);
-const K16 = new Set<string>(["max_parallel","started_at","finished_at","cancelled"]);
-const K17 = new Set<string>(["run_id","status","request_overrides","result_ref","primary_metric"]);
-const K18 = new Set<string>(["total","succeeded","failed","canceled","best_run_id","best_primary_metric"]);
-const K19 = new Set<string>(["version","kind","group_id","created_at","created_by","name","notes","plan_ref","status","execution","runs","summary","paused"]);
-const K20 = new Set<string>(["name","value"]);
-const K21 = new Set<string>(["metrics","primary_metric"]);
-const K22 = new Set<string>(["path","type","bytes"]);
-const K23 = new Set<string>([]);
-const K24 = new Set<string>(["message","type","traceback"]);
-const K25 = new Set<string>(["version","status","duration_ms","started_at","finished_at","summary","artifacts","effective_config","error"]);
+const K14 = new Set<string>(["hostname","boot_id"]);
+const K15 = new Set<string>(["index","name","uuid","memory_total_mb"]);
+const K16 = new Set<string>(["version","pid","started_at","last_heartbeat","max_parallel","gpu_slots","active_jobs","active_gpu_jobs","state","process_start_time","host","jobs_per_gpu","gpus"]);
+const K17 = new Set<string>(["max_parallel","started_at","finished_at","cancelled"]);
+const K18 = new Set<string>(["run_id","status","request_overrides","result_ref","primary_metric"]);
+const K19 = new Set<string>(["total","succeeded","failed","canceled","best_run_id","best_primary_metric"]);
+const K20 = new Set<string>(["version","kind","group_id","created_at","created_by","name","notes","plan_ref","status","execution","runs","summary","paused"]);
+const K21 = new Set<string>(["name","value"]);
+const K22 = new Set<string>(["metrics","primary_metric"]);
+const K23 = new Set<string>(["path","type","bytes"]);
+const K24 = new Set<string>([]);
+const K25 = new Set<string>(["message","type","traceback"]);
+const K26 = new Set<string>(["version","status","duration_ms","started_at","finished_at","summary","artifacts","effective_config","error"]);
 
 function v0(x: any): any {
   if (!Number.isSafeInteger(x)) return F;
@@ -549,10 +550,25 @@ function v43(x: any): any {
   return x;
 }
 function v44(x: any): any {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
+  const o: any = {};
+  let v: any;
+  v = v9(x["hostname"]);
+  if (v === F) return F;
+  o["hostname"] = v;
+  if (x["boot_id"] !== undefined) {
+    v = v9(x["boot_id"]);
+    if (v === F) return F;
+    o["boot_id"] = v;
+  }
+  for (const k of Object.keys(x)) if (!K14.has(k)) o[k] = x[k];
+  return o;
+}
+function v45(x: any): any {
   if (typeof x !== 'number' || !Number.isFinite(x)) return F;
   return x;
 }
-function v45(x: any): any {
+function v46(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -568,24 +584,24 @@ function v45(x: any): any {
     o["uuid"] = v;
   }
   if (x["memory_total_mb"] !== undefined) {
-    v = v44(x["memory_total_mb"]);
+    v = v45(x["memory_total_mb"]);
     if (v === F) return F;
     o["memory_total_mb"] = v;
   }
-  for (const k of Object.keys(x)) if (!K14.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K15.has(k)) o[k] = x[k];
   return o;
 }
-function v46(x: any): any {
+function v47(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v45(x[i]);
+    const v = v46(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v47(x: any): any {
+function v48(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -616,28 +632,38 @@ function v47(x: any): any {
   v = v43(x["state"]);
   if (v === F) return F;
   o["state"] = v;
+  if (x["process_start_time"] !== undefined) {
+    v = v9(x["process_start_time"]);
+    if (v === F) return F;
+    o["process_start_time"] = v;
+  }
+  if (x["host"] !== undefined) {
+    v = v44(x["host"]);
+    if (v === F) return F;
+    o["host"] = v;
+  }
   if (x["jobs_per_gpu"] !== undefined) {
     v = v0(x["jobs_per_gpu"]);
     if (v === F) return F;
     o["jobs_per_gpu"] = v;
   }
   if (x["gpus"] !== undefined) {
-    v = v46(x["gpus"]);
+    v = v47(x["gpus"]);
     if (v === F) return F;
     o["gpus"] = v;
   }
-  for (const k of Object.keys(x)) if (!K15.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K16.has(k)) o[k] = x[k];
   return o;
 }
-function v48(x: any): any {
+function v49(x: any): any {
   if (x !== "run_group") return F;
   return x;
 }
-function v49(x: any): any {
+function v50(x: any): any {
   if (x !== "running" && x !== "completed" && x !== "failed" && x !== "canceled") return F;
   return x;
 }
-function v50(x: any): any {
+function v51(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -660,24 +686,24 @@ function v50(x: any): any {
     if (v === F) return F;
     o["cancelled"] = v;
   }
-  for (const k of Object.keys(x)) if (!K16.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K17.has(k)) o[k] = x[k];
   return o;
 }
-function v51(x: any): any {
+function v52(x: any): any {
   if (x !== "pending" && x !== "queued" && x !== "running" && x !== "succeeded" && x !== "failed" && x !== "canceled") return F;
   return x;
 }
-function v52(x: any): any {
-  return x === null ? null : v44(x);
-}
 function v53(x: any): any {
+  return x === null ? null : v45(x);
+}
+function v54(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v14(x["run_id"]);
   if (v === F) return F;
   o["run_id"] = v;
-  v = v51(x["status"]);
+  v = v52(x["status"]);
   if (v === F) return F;
   o["status"] = v;
   if (x["request_overrides"] === undefined) o["request_overrides"] = {};
@@ -692,24 +718,24 @@ function v53(x: any): any {
     o["result_ref"] = v;
   }
   if (x["primary_metric"] !== undefined) {
-    v = v52(x["primary_metric"]);
+    v = v53(x["primary_metric"]);
     if (v === F) return F;
     o["primary_metric"] = v;
   }
-  for (const k of Object.keys(x)) if (!K17.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K18.has(k)) o[k] = x[k];
   return o;
 }
-function v54(x: any): any {
+function v55(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v53(x[i]);
+    const v = v54(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v55(x: any): any {
+function v56(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -731,21 +757,21 @@ function v55(x: any): any {
     o["best_run_id"] = v;
   }
   if (x["best_primary_metric"] !== undefined) {
-    v = v52(x["best_primary_metric"]);
+    v = v53(x["best_primary_metric"]);
     if (v === F) return F;
     o["best_primary_metric"] = v;
   }
-  for (const k of Object.keys(x)) if (!K18.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K19.has(k)) o[k] = x[k];
   return o;
 }
-function v56(x: any): any {
+function v57(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v19(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v48(x["kind"]);
+  v = v49(x["kind"]);
   if (v === F) return F;
   o["kind"] = v;
   v = v14(x["group_id"]);
@@ -770,16 +796,16 @@ function v56(x: any): any {
     if (v === F) return F;
     o["plan_ref"] = v;
   }
-  v = v49(x["status"]);
+  v = v50(x["status"]);
   if (v === F) return F;
   o["status"] = v;
-  v = v50(x["execution"]);
+  v = v51(x["execution"]);
   if (v === F) return F;
   o["execution"] = v;
-  v = v54(x["runs"]);
+  v = v55(x["runs"]);
   if (v === F) return F;
   o["runs"] = v;
-  v = v55(x["summary"]);
+  v = v56(x["summary"]);
   if (v === F) return F;
   o["summary"] = v;
   if (x["paused"] === undefined) o["paused"] = false;
@@ -788,62 +814,62 @@ function v56(x: any): any {
     if (v === F) return F;
     o["paused"] = v;
   }
-  for (const k of Object.keys(x)) if (!K19.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K20.has(k)) o[k] = x[k];
   return o;
 }
-function v57(x: any): any {
+function v58(x: any): any {
   if (x !== "succeeded" && x !== "failed" && x !== "cancelled") return F;
   return x;
 }
-function v58(x: any): any {
+function v59(x: any): any {
   if (typeof x !== 'number' || !Number.isFinite(x)) return F;
   if (x < 0) return F;
   return x;
 }
-function v59(x: any): any {
+function v60(x: any): any {
   if (!isPlainObject(x)) return F;
   const o: any = {};
   for (const k of Object.keys(x)) {
-    const v = v44(x[k]);
+    const v = v45(x[k]);
     if (v === F) return F;
     o[k] = v;
   }
   return o;
 }
-function v60(x: any): any {
+function v61(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v9(x["name"]);
   if (v === F) return F;
   o["name"] = v;
-  v = v44(x["value"]);
+  v = v45(x["value"]);
   if (v === F) return F;
   o["value"] = v;
-  for (const k of Object.keys(x)) if (!K20.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K21.has(k)) o[k] = x[k];
   return o;
 }
-function v61(x: any): any {
-  return x === null ? null : v60(x);
-}
 function v62(x: any): any {
+  return x === null ? null : v61(x);
+}
+function v63(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   if (x["metrics"] !== undefined) {
-    v = v59(x["metrics"]);
+    v = v60(x["metrics"]);
     if (v === F) return F;
     o["metrics"] = v;
   }
   if (x["primary_metric"] !== undefined) {
-    v = v61(x["primary_metric"]);
+    v = v62(x["primary_metric"]);
     if (v === F) return F;
     o["primary_metric"] = v;
   }
-  for (const k of Object.keys(x)) if (!K21.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K22.has(k)) o[k] = x[k];
   return o;
 }
-function v63(x: any): any {
+function v64(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -856,27 +882,27 @@ function v63(x: any): any {
   v = v16(x["bytes"]);
   if (v === F) return F;
   o["bytes"] = v;
-  for (const k of Object.keys(x)) if (!K22.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K23.has(k)) o[k] = x[k];
   return o;
 }
-function v64(x: any): any {
+function v65(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v63(x[i]);
+    const v = v64(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v65(x: any): any {
+function v66(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  for (const k of Object.keys(x)) if (!K23.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K24.has(k)) o[k] = x[k];
   return o;
 }
-function v66(x: any): any {
+function v67(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -891,23 +917,23 @@ function v66(x: any): any {
     if (v === F) return F;
     o["traceback"] = v;
   }
-  for (const k of Object.keys(x)) if (!K24.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K25.has(k)) o[k] = x[k];
   return o;
 }
-function v67(x: any): any {
-  return x === null ? null : v66(x);
-}
 function v68(x: any): any {
+  return x === null ? null : v67(x);
+}
+function v69(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v0(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v57(x["status"]);
+  v = v58(x["status"]);
   if (v === F) return F;
   o["status"] = v;
-  v = v58(x["duration_ms"]);
+  v = v59(x["duration_ms"]);
   if (v === F) return F;
   o["duration_ms"] = v;
   if (x["started_at"] !== undefined) {
@@ -921,26 +947,26 @@ function v68(x: any): any {
     o["finished_at"] = v;
   }
   if (x["summary"] !== undefined) {
-    v = v62(x["summary"]);
+    v = v63(x["summary"]);
     if (v === F) return F;
     o["summary"] = v;
   }
   if (x["artifacts"] !== undefined) {
-    v = v64(x["artifacts"]);
+    v = v65(x["artifacts"]);
     if (v === F) return F;
     o["artifacts"] = v;
   }
   if (x["effective_config"] !== undefined) {
-    v = v65(x["effective_config"]);
+    v = v66(x["effective_config"]);
     if (v === F) return F;
     o["effective_config"] = v;
   }
   if (x["error"] !== undefined) {
-    v = v67(x["error"]);
+    v = v68(x["error"]);
     if (v === F) return F;
     o["error"] = v;
   }
-  for (const k of Object.keys(x)) if (!K25.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K26.has(k)) o[k] = x[k];
   return o;
 }
 
@@ -949,9 +975,9 @@ export const COMPILED: Record<DocumentKind, (doc: unknown) => unknown> = {
   request: v18,
   plan: v30,
   queue: v42,
-  daemon: v47,
-  group: v56,
-  result: v68,
+  daemon: v48,
+  group: v57,
+  result: v69,
 };
 
 /** One job of the queue (a line of history.jsonl). */
