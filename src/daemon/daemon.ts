@@ -47,6 +47,7 @@ import { TypedEmitter, type DaemonEvents } from './events.js';
 import {
   type ChildOutcome,
   type DetachedProcess,
+  findProcessByArgv,
   findProgram,
   isAlive,
   isGroupAlive,
@@ -58,6 +59,8 @@ import {
   shellExit,
   withExitFile,
 } from './process.js';
+import { exitTimeOf } from './exit-status.js';
+import { daemonIdentity, isDaemonArgv } from './liveness.js';
 import { pooledJobScript } from './pooled-shell.js';
 import { Spawner } from './spawner.js';
 import { parseTimestamp } from '../infra/time.js';
@@ -154,12 +157,7 @@ export class AlreadyRunningError extends OperationFailedError {
   }
 }
 
-/** True when `argv` is a `runforge … daemon` process. */
-export function isDaemonArgv(argv: readonly string[] | null): boolean {
-  if (!argv) return false;
-  const cli = argv.findIndex((a) => /(^|[\\/])runforge$|[\\/]cli[\\/](main\.(js|ts)|bin\.c?[jt]s)$/.test(a));
-  return cli !== -1 && argv[cli + 1] === 'daemon';
-}
+export { isDaemonArgv } from './liveness.js';
 
 const sleep = (clock: Clock, ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(resolve, ms));
 
@@ -178,6 +176,8 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
   private lastWorkerError: string | undefined;
   private gpus: GpuDevice[] = [];
   private startedAtMs = 0;
+  /** Where and as which process this daemon runs, for daemon.json (liveness.ts). */
+  private identity: ReturnType<typeof daemonIdentity> | undefined;
   private passRunning = false;
   /** Settles when every pass so far is written and told (passes are written in the background). */
   private writing: Promise<void> = Promise.resolve();
@@ -273,20 +273,23 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       for (const job of tx.queue.jobs.filter((j) => j.state === 'queued')) {
         // Started by a daemon that died before queue.json recorded it: the launch record names the process.
         const record = readLaunchRecord(runDir(this.ws, job.run_id));
-        if (record?.job_id !== job.job_id || !record.pid) continue;
-        const alive = isSameProcess(record.pid, record.process_start_time);
-        const exit = alive ? undefined : readExitFile(exitFileOf(runDir(this.ws, job.run_id)));
+        if (record?.job_id !== job.job_id) continue;
+        const exitFile = exitFileOf(runDir(this.ws, job.run_id));
+        // A record without a PID: the job was spawned the plain way and its daemon died before naming
+        // it; its shell's command line holds its exit file (the chaos suite's kill storm found such
+        // jobs started a second time).
+        const proc = record.pid ? { pid: record.pid, startTime: record.process_start_time ?? null } : findProcessByArgv(exitFile);
+        const alive = !!proc && isSameProcess(proc.pid, proc.startTime);
+        const exit = alive ? undefined : readExitFile(exitFile);
         // Neither running nor ended with a status: it never ran (its shell got no script), or left no
         // trace of it; it stays queued.
         if (!alive && !exit) continue;
         Object.assign(job, {
           state: 'running',
           started_at: formatTimestamp(record.started_ms),
-          pid: record.pid,
-          pgid: record.pid, // every job leads its own process group
-          process_start_time: record.process_start_time ?? null,
+          ...(proc ? { pid: proc.pid, pgid: proc.pid, process_start_time: proc.startTime } : {}), // every job leads its own process group
         });
-        this.log.info({ job_id: job.job_id, pid: record.pid }, 'found a job started just before the previous daemon died');
+        this.log.info({ job_id: job.job_id, pid: proc?.pid ?? null }, 'found a job started just before the previous daemon died');
       }
       for (const job of tx.queue.jobs.filter((j) => j.state === 'running')) {
         const dir = runDir(this.ws, job.run_id);
@@ -300,16 +303,20 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
         }
         let result = await readResult(this.ws, job.run_id).catch(() => undefined);
         const exit = record && !(result && resultBelongsTo(result, job)) ? readExitFile(exitFileOf(dir)) : undefined;
+        let endedMs: number | undefined;
         if (record && exit) {
           // Its process ended after the previous daemon died: conclude the run from what it left.
           const log = new RunLog(path.join(dir, 'logs.txt'), this.clock);
           OutputTail.resume(dir, log, this.clock).close();
-          result = (await concludeRun({ runDir: dir, clock: this.clock, log, record, exit: { ...exit, cancelled: false } })).result;
+          // Concluded as of when the process ended, not now: its duration is the run's own.
+          endedMs = exitTimeOf(exitFileOf(dir), record.started_ms, this.clock.now());
+          result = (await concludeRun({ runDir: dir, clock: this.clock, log, record, exit: { ...exit, cancelled: false }, endedMs })).result;
           removeFileSync(exitFileOf(dir));
         }
         const verdict = resolveOrphan(job, { alive: false, result }, this.options);
         if (verdict.action === 'finish') {
           this.finishJob(tx, job, verdict.state, verdict.error, exit?.exitCode ?? null, result && verdict.state === 'succeeded' ? primaryMetricOf(result) : null);
+          if (endedMs !== undefined) job.finished_at = formatTimestamp(endedMs);
           this.log.info({ job_id: job.job_id, state: verdict.state }, 'orphaned job resolved from its result.json');
         } else if (verdict.action === 'fail') {
           this.finishJob(tx, job, 'failed', verdict.error, null, null);
@@ -902,6 +909,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
       state: this.state === 'starting' ? 'running' : this.state,
       jobs_per_gpu: this.options.jobsPerGpu,
       gpus: this.gpus.map((g) => ({ index: g.index, name: g.name, uuid: g.uuid, memory_total_mb: g.memory_total_mb })),
+      ...(this.identity ??= daemonIdentity(this.pid)),
     }).catch((err: unknown) => this.log.error({ err: String(err) }, 'could not write daemon.json'));
     this.emit('daemon:heartbeat', { activeJobs: this.active.size, activeGpuJobs: gpuJobs });
     if (this.state === 'running' || this.state === 'stopping') {

@@ -106,6 +106,20 @@ export function processArgv(pid: number): string[] | null {
   }
 }
 
+/**
+ * The live process whose command line holds `word` (a job's exit file, which `withExitFile` puts in
+ * the shell's argv), with its start time; undefined when there is none. For a job whose launch record
+ * did not get to name its PID: the daemon that started it died between the start and that write.
+ */
+export function findProcessByArgv(word: string): { pid: number; startTime: string | null } | undefined {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    if (processArgv(pid)?.includes(word) && isAlive(pid)) return { pid, startTime: processStartTime(pid) };
+  }
+  return undefined;
+}
+
 /** True while any process of the group exists and is not a zombie. */
 export function isGroupAlive(pgid: number): boolean {
   try {
