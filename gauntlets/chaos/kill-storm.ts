@@ -1,5 +1,5 @@
 /**
- * kill -9 storm: a sweep at `--max-parallel 4`; the daemon is killed with SIGKILL 24 times, each time
+ * kill -9 storm: a 100-run sweep (1.5 s jobs) at `--max-parallel 4`; the daemon is killed with SIGKILL 24 times, each time
  * once it has started a job since it came up and while jobs run, and restarted at once. Every job
  * guards its run: it makes `<run>/guard.d` (mkdir is atomic) and fails loudly if it is already there —
  * the run executing twice at the same time — and removes it when it exits.
@@ -12,6 +12,8 @@ import { allJobs, consistency, corruptFiles, few, isLive, type Part, rand, sleep
 const RUNS = 100;
 const KILLS = 24;
 const ARGS = ['--max-parallel', '4'];
+/** No GPU probe (a Python importing torch, seconds): restarted daemons find their jobs still running. */
+const ENV = { RUNFORGE_GPU_DETECT: 'none' };
 
 /** The guarded job: overlap.log names a run found executing already; events.log has start/end stamps. */
 const GUARDED_JOB = [
@@ -23,7 +25,7 @@ const GUARDED_JOB = [
     'trap \'rmdir "$guard"\' EXIT',
     "trap 'exit 143' TERM INT",
     'echo "$RUNFORGE_RUN_DIR start $(date +%s%N)" >> events.log',
-    'sleep 0.8',
+    'sleep 1.5',
     'echo "$RUNFORGE_RUN_DIR end $(date +%s%N)" >> events.log',
   ].join('\n'),
 ];
@@ -60,7 +62,7 @@ export async function killStorm(): Promise<Part> {
   };
   let kills = 0;
   let interrupting = 0;
-  let daemon: DaemonHandle = startDaemon(ws, ARGS);
+  let daemon: DaemonHandle = startDaemon(ws, ARGS, ENV);
   while (kills < KILLS) {
     // Killed only once this daemon has started a job (a daemon killed while it starts proves little).
     const started = await waitFor('a job started by this daemon', () => daemon.output().includes('JOB_STARTED') || sweepDone(), 90_000);
@@ -70,7 +72,7 @@ export async function killStorm(): Promise<Part> {
     daemon.kill('SIGKILL');
     await daemon.exited;
     kills++;
-    daemon = startDaemon(ws, ARGS);
+    daemon = startDaemon(ws, ARGS, ENV);
   }
   await waitFor('sweep done', sweepDone, 180_000).catch(() => undefined);
   daemon.kill();
@@ -98,6 +100,7 @@ export async function killStorm(): Promise<Part> {
     twice === 0 &&
     overlapping.length === 0 &&
     guardFailures === 0 &&
+    reexecuted === 0 &&
     stuck === 0 &&
     leftGuards === 0 &&
     group.status === 'completed' &&
