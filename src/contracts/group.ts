@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { NonNegativeInt, PositiveInt, SafeId, Timestamp } from './common.js';
 import { GROUP_STATUSES, RUN_STATUSES } from './constants.js';
+import { METRIC_GOALS, MetricSchema } from './metric.js';
 
 export { GROUP_STATUSES, type GroupRunStatus, type GroupStatus, RUN_STATUSES } from './constants.js';
 
@@ -12,6 +13,9 @@ export const GroupRunSchema = z.looseObject({
   /** Workspace-relative path of the run's result.json, forward slashes. */
   result_ref: z.string().nullable().optional(),
   primary_metric: z.number().nullable().optional(),
+  /** Which metric `primary_metric` is, and whether higher or lower is better (NEW, optional on read). */
+  primary_metric_name: z.string().optional(),
+  primary_metric_goal: z.enum(METRIC_GOALS).optional(),
 });
 export type GroupRun = z.infer<typeof GroupRunSchema>;
 
@@ -24,6 +28,8 @@ export const GroupSchema = z.looseObject({
   name: z.string(),
   notes: z.string().nullable().optional(),
   plan_ref: z.string().nullable().optional(),
+  /** The metric that ranks the runs (NEW): the plan's, else its base request's; null: the fallback. */
+  metric: MetricSchema.nullable().optional(),
   status: z.enum(GROUP_STATUSES),
   execution: z.looseObject({
     max_parallel: PositiveInt,

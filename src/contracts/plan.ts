@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { NonEmptyString, PositiveInt, Timestamp } from './common.js';
 import { RequestSchema } from './request.js';
+import { MetricSchema } from './metric.js';
 
 import { DOT_PATH_PATTERN } from './constants.js';
 import { planProblems } from './rules.js';
@@ -24,6 +25,8 @@ export const PlanSchema = z
       notes: z.string().nullable().optional(),
     }),
     base_request: RequestSchema,
+    /** The metric that ranks the sweep's runs (NEW): written into every run's request. */
+    metric: MetricSchema.optional(),
     strategy: z.looseObject({
       type: z.enum(['grid', 'list']),
       parameters: z.array(SweepParameterSchema).min(1, { message: 'must have at least one parameter' }),

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { PositiveInt, Timestamp } from './common.js';
 import { ARTIFACT_TYPES, RESULT_STATUSES } from './constants.js';
+import { METRIC_GOALS } from './metric.js';
 
 /** Note the double L in `cancelled`: result.json differs from the queue's `canceled` (as the original). */
 export { ARTIFACT_TYPES, type ArtifactType, isKnownArtifactType, RESULT_STATUSES, type ResultStatus } from './constants.js';
@@ -16,7 +17,8 @@ export const ResultSchema = z.looseObject({
     .looseObject({
       metrics: z.record(z.string(), z.number()).optional(),
       primary_metric: z
-        .looseObject({ name: z.string(), value: z.number() })
+        // `goal` (NEW) is optional on read: a result written before it gets the goal its name implies.
+        .looseObject({ name: z.string(), value: z.number(), goal: z.enum(METRIC_GOALS).optional() })
         .nullable()
         .optional(),
     })

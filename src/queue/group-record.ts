@@ -6,7 +6,8 @@
 import type { Group, GroupRun, GroupRunStatus, GroupStatus } from '../contracts/group.js';
 import type { Job } from '../contracts/queue.js';
 import { newestJobByRun } from './jobs.js';
-import { isBetter, type PrimaryMetric } from './primary-metric.js';
+import type { MetricSpec, PrimaryMetric } from './primary-metric.js';
+import { bestByMetric, type Rankable, rankingMetricOf } from './ranking.js';
 
 export interface NewGroupSpec {
   groupId: string;
@@ -16,6 +17,8 @@ export interface NewGroupSpec {
   createdBy: string;
   maxParallel: number;
   planRef: string | null;
+  /** The metric that ranks the runs (a plan's); without one the fallback does. */
+  metric?: MetricSpec | null;
   runs: { runId: string; overrides: Record<string, unknown> }[];
 }
 
@@ -29,6 +32,7 @@ export function newGroupRecord(spec: NewGroupSpec): Group {
     name: spec.name,
     notes: spec.notes,
     plan_ref: spec.planRef,
+    ...(spec.metric ? { metric: { name: spec.metric.name, goal: spec.metric.goal } } : {}),
     status: 'running',
     execution: { max_parallel: spec.maxParallel, started_at: null, finished_at: null, cancelled: false },
     runs: spec.runs.map((r) => ({
@@ -78,14 +82,18 @@ function updateRunEntry(entry: GroupRun, job: Job, options: SyncOptions): void {
     entry.result_ref = null;
     entry.primary_metric = null;
     delete entry.primary_metric_name;
+    delete entry.primary_metric_goal;
     return;
   }
   entry.result_ref = options.resultRef(entry.run_id);
   const metric = options.metrics?.get(entry.run_id);
   if (metric !== undefined) {
     entry.primary_metric = metric?.value ?? null;
-    if (metric) entry.primary_metric_name = metric.name;
-    else delete entry.primary_metric_name;
+    if (metric) Object.assign(entry, { primary_metric_name: metric.name, primary_metric_goal: metric.goal });
+    else {
+      delete entry.primary_metric_name;
+      delete entry.primary_metric_goal;
+    }
   }
 }
 
@@ -98,12 +106,7 @@ function terminalStatus(runs: readonly GroupRun[]): GroupStatus {
 /** Recomputes summary, best run and status from the run entries. */
 export function summarizeGroup(group: Group, now: string): Group {
   const runs = group.runs;
-  let best: GroupRun | undefined;
-  for (const r of runs) {
-    if (r.status !== 'succeeded' || typeof r.primary_metric !== 'number') continue;
-    const name = typeof r.primary_metric_name === 'string' ? r.primary_metric_name : null;
-    if (!best || isBetter(name, r.primary_metric, best.primary_metric as number)) best = r;
-  }
+  const best = bestRun(group);
   group.summary = {
     ...group.summary,
     total: runs.length,
@@ -124,6 +127,19 @@ export function summarizeGroup(group: Group, now: string): Group {
     if (!group.execution.finished_at) group.execution.finished_at = now;
   }
   return group;
+}
+
+/** A run entry as ranking sees it; an entry without a name (older records) is named by the fallback. */
+function rankable(r: GroupRun): Rankable & { run: GroupRun } {
+  const value = r.status === 'succeeded' && typeof r.primary_metric === 'number' ? r.primary_metric : null;
+  const name = value === null ? null : (r.primary_metric_name ?? '(unnamed)');
+  return { run: r, metric: value, metric_name: name, metric_goal: value === null ? null : (r.primary_metric_goal ?? null) };
+}
+
+/** The best succeeded run under the group's metric (its plan's, else the one most runs report). */
+export function bestRun(group: Group): GroupRun | undefined {
+  const rows = group.runs.map(rankable);
+  return bestByMetric(rows, rankingMetricOf(rows, group.metric ?? null))?.run;
 }
 
 /** Runs of a group that are not finished yet. */

@@ -56,7 +56,7 @@ export async function demoCommand(opts: { dir?: string; maxParallel: string; gpu
 
   const group = await readGroup(demo.ws, sweep.groupId);
   if (!group) return ExitCode.internal;
-  const rows = await leaderboard(demo.ws, group);
+  const { rows } = await leaderboard(demo.ws, group);
   out('');
   out(`Leaderboard of ${group.group_id} (${group.status}):`);
   table([

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Job, JobState } from '../../../src/contracts/queue.js';
 import { newGroupRecord, syncGroupWithQueue } from '../../../src/queue/group-record.js';
 import { makeJob } from '../../../src/queue/jobs.js';
+import { defaultGoal, type MetricGoal } from '../../../src/queue/primary-metric.js';
 
 const T0 = '2026-02-01T10:00:00.000+00:00';
 const T1 = '2026-02-01T11:00:00.000+00:00';
@@ -23,8 +24,13 @@ function job(runId: string, state: JobState, attempt = 1, createdAt = T0): Job {
   return { ...makeJob({ jobId: `j-${runId}-${attempt}`, runId, groupId: 'g1', priority: 0, requiresGpu: false, attempt, createdAt }), state };
 }
 
-const sync = (g: ReturnType<typeof group>, jobs: Job[], metrics?: Map<string, { name: string; value: number } | null>) =>
-  syncGroupWithQueue(g, jobs, { now: T1, metrics, resultRef: (r) => `.ml/runs/${r}/result.json` });
+/** Metrics without a goal get the one their name implies (as a result.json written before goals). */
+const sync = (g: ReturnType<typeof group>, jobs: Job[], metrics?: Map<string, { name: string; value: number; goal?: MetricGoal } | null>) =>
+  syncGroupWithQueue(g, jobs, {
+    now: T1,
+    metrics: metrics && new Map([...metrics].map(([k, m]) => [k, m && { ...m, goal: m.goal ?? defaultGoal(m.name) }])),
+    resultRef: (r) => `.ml/runs/${r}/result.json`,
+  });
 
 describe('group status follows the queue', () => {
   it.each<[string, JobState[], string]>([
@@ -80,6 +86,25 @@ describe('group status follows the queue', () => {
     ]);
     const h = sync(group(['a', 'b']), [job('a', 'succeeded'), job('b', 'succeeded')], losses);
     expect(h.summary).toMatchObject({ best_run_id: 'a', best_primary_metric: 0.2 });
+  });
+
+  it.each<[string, MetricGoal, string, number]>([
+    ['a chosen metric to minimize', 'minimize', 'b', 0.31],
+    ['a chosen metric to maximize', 'maximize', 'a', 0.92],
+  ])('follows the goal of the group\'s metric: %s', (_n, goal, best, value) => {
+    const g = { ...group(['a', 'b', 'c']), metric: { name: 'score', goal } };
+    const metrics = new Map([
+      ['a', { name: 'score', value: 0.92, goal }],
+      ['b', { name: 'score', value: 0.31, goal }],
+      ['c', null],
+    ]);
+    const h = sync(g, [job('a', 'succeeded'), job('b', 'succeeded'), job('c', 'succeeded')], metrics);
+    expect(h.summary).toMatchObject({ best_run_id: best, best_primary_metric: value });
+    expect(h.runs.map((r) => [r.primary_metric, r.primary_metric_name, r.primary_metric_goal])).toEqual([
+      [0.92, 'score', goal],
+      [0.31, 'score', goal],
+      [null, undefined, undefined],
+    ]);
   });
 
   it('failed runs never become the best run', () => {
