@@ -4,7 +4,8 @@ runforge (TypeScript) validates the request, merges the hyperparameters, picks t
 one JSON config: {family, hyperparameters, dataset_path, label_column, seed, device, run_dir,
 max_rows, test_size}. The trainer prints RF tokens and log lines on stdout, appends metrics.jsonl,
 writes artifacts, and writes a summary JSON ({metrics, primary_metric, artifacts, ...} or {error})
-that runforge turns into result.json. Exit 0 on success, 1 on a failure it could describe."""
+that runforge turns into result.json (and, for an error, the run's one `ERROR:` log line). Exit 0 on
+success, 1 on a failure it could describe."""
 import argparse
 import json
 import os
@@ -126,8 +127,8 @@ def main(argv=None) -> int:
 
         error_type = exc.error_type if isinstance(exc, TrainerError) else type(exc).__name__
         message = str(exc) or type(exc).__name__
-        sys.stdout.write(f"ERROR: {message}\n")
-        sys.stdout.flush()
+        # No `ERROR:` line here: runforge writes the one ERROR line of logs.txt from this summary when it
+        # concludes the run (it did both, and the error appeared twice).
         write_summary(
             args.summary_out,
             {"error": {"message": message, "type": error_type, "traceback": None if isinstance(exc, TrainerError) else traceback.format_exc()}},

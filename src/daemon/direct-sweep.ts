@@ -4,7 +4,7 @@
  * Each run goes through the same `runforge run` path as the daemon's jobs, in its own process group.
  */
 import path from 'node:path';
-import type { Group } from '../contracts/group.js';
+import type { Group, GroupRunStatus } from '../contracts/group.js';
 import type { RunResult } from '../contracts/result.js';
 import type { SweepPlan } from '../contracts/plan.js';
 import type { Clock } from '../infra/clock.js';
@@ -27,6 +27,8 @@ export interface DirectSweepOptions {
   signal: AbortSignal;
   /** Receives the group tokens. */
   emit: (line: string) => void;
+  /** Called after each run's RUN_DONE token with its end (the CLI explains a failure in words). */
+  onRunDone?: ((runId: string, status: GroupRunStatus, result: RunResult | undefined) => void) | undefined;
 }
 
 export interface DirectSweepOutcome {
@@ -102,6 +104,7 @@ export async function runDirectSweep(
         }),
       );
       opts.emit(groupRunDoneToken(run.runId, status));
+      opts.onRunDone?.(run.runId, status, result);
       if (status === 'failed' && plan.execution.fail_fast && !stopping) {
         stopping = 'fail_fast';
         stopAll();

@@ -1,21 +1,30 @@
 /**
- * Every run the queue knows — in queue.json or archived in history.jsonl — newest first, with its
- * outcome (`runforge history`, the dashboard's runs table).
+ * Every run — those the queue knows (in queue.json or archived in history.jsonl) and those that ran
+ * outside it (foreground `run`, direct `sweep`: ops/outside-runs.ts) — newest first, with its outcome
+ * and origin (`runforge history`, the dashboard's runs table).
  */
 import type { Job, JobState } from '../contracts/queue.js';
 import type { RunResult } from '../contracts/result.js';
 import { parseTimestamp } from '../infra/time.js';
-import { newestJobByRun } from '../queue/jobs.js';
+import { isActive, newestJobByRun } from '../queue/jobs.js';
 import { primaryMetricOf } from '../queue/primary-metric.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
-import { readArchivedJobs, readQueue, readResult } from '../workspace/store.js';
+import { visitRunDocuments } from '../workspace/run-files-batch.js';
+import { readArchivedJobs, readQueue } from '../workspace/store.js';
+import { findOutsideRuns, type OutsideRun, type RunOrigin } from './outside-runs.js';
+
+export type { RunOrigin } from './outside-runs.js';
 
 export interface RunRow {
   run_id: string;
-  job_id: string;
+  /** Null for a run that ran outside the queue. */
+  job_id: string | null;
   group_id: string | null;
   state: JobState;
-  attempt: number;
+  /** Null for a run that ran outside the queue. */
+  attempt: number | null;
+  /** `daemon` (a queue job), `foreground` (`runforge run`) or `direct-sweep` (`runforge sweep`). */
+  origin: RunOrigin;
   requires_gpu: boolean;
   /** What it ran on: `cpu`, `gpu:1`, `cpu (no_gpu_detected)`; null before it ran. */
   device: string | null;
@@ -49,34 +58,73 @@ export interface HistoryFilter {
   state?: JobState | undefined;
 }
 
+/** What a row is made of besides result.json: a queue job, or a run that ran outside the queue. */
+type RowSource = Omit<RunRow, 'device' | 'name' | 'duration_ms' | 'metric_name' | 'metric'> & {
+  device: string | null;
+};
+
+function jobSource(job: Job, result: RunResult | undefined): RowSource {
+  return {
+    run_id: job.run_id,
+    job_id: job.job_id,
+    group_id: job.group_id,
+    state: job.state,
+    attempt: job.attempt,
+    origin: 'daemon',
+    requires_gpu: job.requires_gpu,
+    device: deviceLabel(job, result),
+    created_at: job.created_at,
+    started_at: job.started_at ?? null,
+    finished_at: job.finished_at ?? null,
+    error: job.error ?? null,
+  };
+}
+
+function outsideSource(run: OutsideRun): RowSource {
+  const { result } = run;
+  return {
+    run_id: run.run_id,
+    job_id: run.job_id,
+    group_id: run.group_id,
+    state: run.state,
+    attempt: null,
+    origin: run.origin,
+    requires_gpu: run.requires_gpu,
+    device: resultDevice(result),
+    created_at: run.created_at,
+    started_at: result.started_at ?? null,
+    finished_at: result.finished_at ?? null,
+    error: result.error?.message ?? null,
+  };
+}
+
+function rowOf(source: RowSource, result: RunResult | undefined): RunRow {
+  const metric = result && result.status === 'succeeded' ? primaryMetricOf(result) : null;
+  const started = source.started_at ? parseTimestamp(source.started_at) : undefined;
+  const finished = source.finished_at ? parseTimestamp(source.finished_at) : undefined;
+  return {
+    ...source,
+    name: typeof result?.name === 'string' ? result.name : null,
+    duration_ms: result?.duration_ms ?? (started !== undefined && finished !== undefined ? finished - started : null),
+    metric_name: metric?.name ?? null,
+    metric: metric?.value ?? null,
+  };
+}
+
 export async function runHistory(ws: WorkspacePaths, filter: HistoryFilter = {}): Promise<RunRow[]> {
   const queue = await readQueue(ws);
   const archived = await readArchivedJobs(ws, queue);
-  const rows: RunRow[] = [];
-  for (const job of newestJobByRun([...archived, ...queue.jobs]).values()) {
-    if (filter.group !== undefined && job.group_id !== filter.group) continue;
-    if (filter.state !== undefined && job.state !== filter.state) continue;
-    const result = job.state === 'queued' || job.state === 'running' ? undefined : await readResult(ws, job.run_id).catch(() => undefined);
-    const metric = result && result.status === 'succeeded' ? primaryMetricOf(result) : null;
-    const started = job.started_at ? parseTimestamp(job.started_at) : undefined;
-    const finished = job.finished_at ? parseTimestamp(job.finished_at) : undefined;
-    rows.push({
-      run_id: job.run_id,
-      job_id: job.job_id,
-      group_id: job.group_id,
-      state: job.state,
-      attempt: job.attempt,
-      requires_gpu: job.requires_gpu,
-      device: deviceLabel(job, result),
-      name: typeof result?.name === 'string' ? result.name : null,
-      created_at: job.created_at,
-      started_at: job.started_at ?? null,
-      finished_at: job.finished_at ?? null,
-      duration_ms: result?.duration_ms ?? (started !== undefined && finished !== undefined ? finished - started : null),
-      metric_name: metric?.name ?? null,
-      metric: metric?.value ?? null,
-      error: job.error ?? null,
-    });
+  const newest = newestJobByRun([...archived, ...queue.jobs]);
+  const matches = (r: { group_id: string | null; state: JobState }): boolean =>
+    (filter.group === undefined || r.group_id === filter.group) && (filter.state === undefined || r.state === filter.state);
+  const jobs = [...newest.values()].filter(matches);
+  const rows = jobs.filter((j) => isActive(j)).map((job) => rowOf(jobSource(job, undefined), undefined));
+  const finished = jobs.filter((j) => !isActive(j)).map((j) => j.run_id);
+  await visitRunDocuments(ws, finished, 'result.json', 'result', (runId, result) => {
+    rows.push(rowOf(jobSource(newest.get(runId)!, result), result));
+  });
+  for (const run of await findOutsideRuns(ws, new Set(newest.keys()))) {
+    if (matches(run)) rows.push(rowOf(outsideSource(run), run.result));
   }
   const key = (r: RunRow): number => parseTimestamp(r.started_at ?? r.created_at) ?? 0;
   return rows.sort((a, b) => key(b) - key(a) || b.run_id.localeCompare(a.run_id));

@@ -123,12 +123,12 @@ async function runsSection(s) {
     h("td", {}, h("a", { href: "#/run/" + encodeURIComponent(r.run_id) }, r.run_id), r.name ? h("div", { class: "muted" }, r.name) : null),
     h("td", {}, h("span", { class: "state " + r.state }, r.state)),
     h("td", {}, r.device || (r.requires_gpu ? "gpu (wanted)" : "-")),
-    h("td", {}, String(r.attempt)), h("td", {}, dur(r.duration_ms)),
+    h("td", { "data-testid": "run-origin" }, r.origin === "daemon" ? "daemon, attempt " + r.attempt : r.origin === "direct-sweep" ? "direct sweep" : "foreground"), h("td", {}, dur(r.duration_ms)),
     h("td", {}, r.metric === null ? (r.error ? h("span", { class: "muted", title: r.error }, r.error.slice(0, 60)) : "-") : r.metric_name + " " + fmt(r.metric)),
     h("td", {}, r.state === "queued" || r.state === "running" ? h("button", { class: "danger", "data-action": "cancel-run", onclick: () => act("/api/runs/" + encodeURIComponent(r.run_id) + "/cancel") }, "Cancel") : null),
   ));
   return h("section", { "data-testid": "runs" }, h("h2", {}, "Runs"), h("div", { class: "filters" }, groupSelect, stateSelect),
-    h("table", {}, h("tr", {}, ["Run", "Status", "Device", "Attempt", "Duration", "Primary metric", ""].map((t) => h("th", {}, t))), rows));
+    h("table", {}, h("tr", {}, ["Run", "Status", "Device", "Ran by", "Duration", "Primary metric", ""].map((t) => h("th", {}, t))), rows));
 }
 
 /** Line chart of every metric in metrics.jsonl by step. */

@@ -63,7 +63,7 @@ describe('terminal views', () => {
     const group = parseJsonOut<any>(await runCli(['history', '--group', gid, '--json'], { cwd: ws })).runs;
     expect(group).toHaveLength(3);
     const text = await runCli(['history'], { cwd: ws });
-    expect(text.lines[0]).toMatch(/^RUN\s+STATE\s+ATTEMPT\s+DEVICE\s+DURATION\s+METRIC\s+STARTED\s+ERROR$/);
+    expect(text.lines[0]).toMatch(/^RUN\s+STATE\s+ORIGIN\s+ATTEMPT\s+DEVICE\s+DURATION\s+METRIC\s+STARTED\s+ERROR$/);
     expect((await runCli(['history', '--state', 'done'], { cwd: ws })).code).toBe(2);
     const show = await runCli(['groups', 'show', gid], { cwd: ws });
     expect(show.lines[0]).toBe(`cmd sweep (${gid}): completed, 3/3 done`);

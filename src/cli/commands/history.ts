@@ -15,11 +15,12 @@ export async function historyCommand(opts: { workspace?: string; group?: string;
   if (opts.json) return (outJson({ runs: rows }), 0);
   if (rows.length === 0) return (out('No runs yet.'), 0);
   table([
-    ['RUN', 'STATE', 'ATTEMPT', 'DEVICE', 'DURATION', 'METRIC', 'STARTED', 'ERROR'],
+    ['RUN', 'STATE', 'ORIGIN', 'ATTEMPT', 'DEVICE', 'DURATION', 'METRIC', 'STARTED', 'ERROR'],
     ...rows.map((r) => [
       r.run_id,
       r.state,
-      String(r.attempt),
+      r.origin,
+      r.attempt === null ? '-' : String(r.attempt),
       r.device ?? '-',
       r.duration_ms === null ? '-' : `${(r.duration_ms / 1000).toFixed(1)}s`,
       r.metric === null ? '-' : `${r.metric_name} ${formatMetric(r.metric)}`,

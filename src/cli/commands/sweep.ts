@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { RunResult } from '../../contracts/result.js';
 import { runDirectSweep } from '../../daemon/direct-sweep.js';
 import { systemClock } from '../../infra/clock.js';
 import { ExitCode } from '../../infra/errors.js';
@@ -30,6 +31,20 @@ function withProgress(print: (line: string) => void): (line: string) => void {
   };
 }
 
+/** Longest reason printed after a failed run's token; the whole message is in its result.json. */
+const REASON_MAX = 200;
+
+/**
+ * The human line after `[RF:GROUP=RUN_DONE <run> status=failed]` (the token itself stays verbatim):
+ * `  <run> failed: <error.message>`, one line, cut at REASON_MAX characters.
+ */
+export function failureReasonLine(runId: string, result: RunResult | undefined): string {
+  const message = result?.error?.message ?? `it ended without a result.json (see .ml/runs/${runId}/runner.log)`;
+  const oneLine = message.replace(/\s+/g, ' ').trim() || 'no error message';
+  const reason = oneLine.length > REASON_MAX ? `${oneLine.slice(0, REASON_MAX - 3)}...` : oneLine;
+  return `  ${runId} failed: ${reason}`;
+}
+
 export async function sweepCommand(opts: SweepFlags): Promise<number> {
   if (opts.enqueue) return enqueueSweepCommand(opts);
   const killGraceMs = parseSecondsFlag('--kill-grace', opts.killGrace);
@@ -47,6 +62,9 @@ export async function sweepCommand(opts: SweepFlags): Promise<number> {
       killGraceMs,
       signal: controller.signal,
       emit: withProgress(out),
+      onRunDone: (runId, status, result) => {
+        if (status === 'failed') out(failureReasonLine(runId, result));
+      },
     });
     if (cancelled) return ExitCode.cancelled;
     return group.status === 'completed' ? ExitCode.ok : ExitCode.failed;
