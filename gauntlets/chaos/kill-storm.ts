@@ -1,5 +1,5 @@
 /**
- * kill -9 storm: a 60-run sweep (4 s jobs, so that they outlive a restart on a loaded machine) at `--max-parallel 4`; the daemon is killed with SIGKILL 24 times, each time
+ * kill -9 storm: a 100-run sweep (4 s jobs, so that they outlive a restart on a loaded machine) at `--max-parallel 4`; the daemon is killed with SIGKILL 24 times, each time
  * once it has started a job since it came up and while jobs run, and restarted at once. Every job
  * guards its run: it makes `<run>/guard.d` (mkdir is atomic) and fails loudly if it is already there —
  * the run executing twice at the same time — and removes it when it exits.
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { commandPlan, type DaemonHandle, enqueuePlan, groupFile, readJson, startDaemon, tempWorkspace, waitFor } from '../lib.js';
 import { allJobs, consistency, corruptFiles, few, isLive, type Part, rand, sleep } from './common.js';
 
-const RUNS = 60;
+const RUNS = 100;
 const KILLS = 24;
 const ARGS = ['--max-parallel', '4'];
 /** No GPU probe (a Python importing torch, seconds): restarted daemons find their jobs still running. */
