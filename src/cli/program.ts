@@ -29,6 +29,7 @@ export function buildProgram(run: Run): Command {
     .description('check a RunForge file (request, plan, queue, daemon, group, result) against its contract')
     .argument('<file>', 'the JSON file to check')
     .option('--kind <kind>', 'request | plan | queue | daemon | group | result (default: detected)')
+    .option('--strict', 'treat warnings (unknown keys, unknown artifact types) as problems')
     .addOption(jsonOption())
     .action((file: string, opts) => run(import('./commands/validate.js').then((m) => m.validateCommand(file, opts))));
 

@@ -22,6 +22,9 @@ function typeName(value: unknown): string {
   return typeof value;
 }
 
+/** `an array`, `an object`, `a string`: the article a type name takes. */
+const withArticle = (noun: string): string => `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
+
 /** zod's own wording starts like this; any other message was written by our schemas and is kept. */
 const ZOD_DEFAULT = /^(Invalid|Too (small|big)|Expected|Unrecognized)/;
 
@@ -30,7 +33,7 @@ function describe(issue: Issue): string {
   switch (issue.code) {
     case 'invalid_type': {
       if (issue.input === undefined) return 'is required';
-      const expected = issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`;
+      const expected = issue.expected === 'int' ? 'an integer' : withArticle(issue.expected);
       return `must be ${expected} (got ${typeName(issue.input)})`;
     }
     case 'invalid_value': {

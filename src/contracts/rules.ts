@@ -2,6 +2,7 @@
  * The rules of a contract that span several fields, as plain functions: the zod schemas run them in
  * `superRefine` and the compiled validators call them too, so both judge a file the same way.
  */
+import { hyperparameterProblems, isBuiltInFamily } from './hyperparameters.js';
 
 export interface RuleProblem {
   path: (string | number)[];
@@ -10,18 +11,28 @@ export interface RuleProblem {
 
 interface RequestShape {
   command?: unknown;
-  model?: { family?: unknown } | undefined;
+  model?: { family?: unknown; hyperparameters?: Record<string, unknown> | undefined } | undefined;
 }
 
-/** A request needs `model.family` unless it has a custom `command`. */
+/**
+ * A request needs `model.family` unless it has a custom `command`; the hyperparameters of a run of a
+ * built-in family must be that family's, of the right type (hyperparameters.ts). A custom command's
+ * hyperparameters are its own (it reads request.json), so they are not checked.
+ */
 export function requestProblems(req: RequestShape): RuleProblem[] {
-  if (req.command !== undefined || req.model?.family !== undefined) return [];
-  return [
-    {
-      path: req.model === undefined ? ['model'] : ['model', 'family'],
-      message: 'is required (unless the request has a custom "command")',
-    },
-  ];
+  if (req.command !== undefined) return [];
+  const family = req.model?.family;
+  if (family === undefined) {
+    return [
+      {
+        path: req.model === undefined ? ['model'] : ['model', 'family'],
+        message: 'is required (unless the request has a custom "command")',
+      },
+    ];
+  }
+  const hyperparameters = req.model?.hyperparameters;
+  if (!isBuiltInFamily(family) || hyperparameters === undefined) return [];
+  return hyperparameterProblems(family, hyperparameters).map((p) => ({ path: ['model', 'hyperparameters', p.key], message: p.message }));
 }
 
 interface PlanShape {

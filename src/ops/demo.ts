@@ -36,25 +36,9 @@ export const DEMO_RUNS: { family: string; hyperparameters: Record<string, unknow
   { family: 'mlp', hyperparameters: { epochs: 60, hidden_sizes: [128, 64], learning_rate: 0.002 }, device: 'gpu' },
 ];
 
-export interface DemoWorkspace {
-  ws: WorkspacePaths;
-  planFile: string;
-  rows: number;
-}
-
-export async function createDemoWorkspace(dir: string, env: NodeJS.ProcessEnv): Promise<DemoWorkspace> {
-  const root = path.resolve(dir);
-  await mkdir(root, { recursive: true });
-  const existing = await readdir(root);
-  if (existing.length > 0) throw new UsageError(`${root} is not empty; pass --dir with a new or empty folder`);
-  const ws = workspacePaths(root);
-  const python = await findTrainerPython(ws, env, true);
-  await mkdir(path.join(root, 'data'), { recursive: true });
-  const csv = path.join(root, 'data', 'wine.csv');
-  const r = await execa(python, ['-c', EXPORT_WINE, csv], { reject: false, stdin: 'ignore' });
-  if (r.exitCode !== 0) throw new OperationFailedError(`Could not export the wine dataset with ${python}: ${String(r.stderr).trim().split('\n').pop()}`);
-  const now = formatTimestamp(Date.now());
-  const plan = {
+/** The demo's plan (a test holds it valid, with no warning: tests/unit/queue/sweep-paths.test.ts). */
+export function demoPlan(root: string, now: string): Record<string, unknown> {
+  return {
     version: 1,
     kind: 'sweep_plan',
     created_at: now,
@@ -81,6 +65,26 @@ export async function createDemoWorkspace(dir: string, env: NodeJS.ProcessEnv): 
     },
     execution: { max_parallel: 2, fail_fast: false, stop_on_cancel: true },
   };
+}
+
+export interface DemoWorkspace {
+  ws: WorkspacePaths;
+  planFile: string;
+  rows: number;
+}
+
+export async function createDemoWorkspace(dir: string, env: NodeJS.ProcessEnv): Promise<DemoWorkspace> {
+  const root = path.resolve(dir);
+  await mkdir(root, { recursive: true });
+  const existing = await readdir(root);
+  if (existing.length > 0) throw new UsageError(`${root} is not empty; pass --dir with a new or empty folder`);
+  const ws = workspacePaths(root);
+  const python = await findTrainerPython(ws, env, true);
+  await mkdir(path.join(root, 'data'), { recursive: true });
+  const csv = path.join(root, 'data', 'wine.csv');
+  const r = await execa(python, ['-c', EXPORT_WINE, csv], { reject: false, stdin: 'ignore' });
+  if (r.exitCode !== 0) throw new OperationFailedError(`Could not export the wine dataset with ${python}: ${String(r.stderr).trim().split('\n').pop()}`);
+  const plan = demoPlan(root, formatTimestamp(Date.now()));
   const planFile = path.join(root, 'plan.json');
   await writeFile(planFile, `${JSON.stringify(plan, null, 2)}\n`);
   return { ws, planFile, rows: Number(String(r.stdout).trim()) };

@@ -14,6 +14,7 @@ import type { ExpandedRun } from '../queue/sweep-expansion.js';
 import { CREATED_BY } from '../version.js';
 import { parseDocument } from '../contracts/document.js';
 import { readTextIfExists } from '../workspace/json-file.js';
+import { sweepRuns } from './plan-file.js';
 import { displayPath, groupDir, requestFile, runDir, type WorkspacePaths } from '../workspace/paths.js';
 import { readQueue, updateState, writeGroupFile, writeRunRequests } from '../workspace/store.js';
 import { assertSafeId } from './ids.js';
@@ -103,9 +104,8 @@ export async function prepareSweep(
   let groupId = formatGroupId(clock.now(), randomHex());
   while (await isDirectory(groupDir(ws, groupId))) groupId = formatGroupId(clock.now(), randomHex());
   const createdAt = formatTimestamp(clock.now());
-  // Loaded here: it validates with the zod schemas, which enqueue-run never needs.
-  const { expandPlan } = await import('../queue/sweep-expansion.js');
-  const expanded = expandPlan(plan, { groupId, createdAt, createdBy: CREATED_BY });
+  // The runs loadPlan checked (the sweep expansion, with zod, is loaded only for a plan: enqueue-run never needs it).
+  const expanded = await sweepRuns(plan, { groupId, createdAt, createdBy: CREATED_BY });
   const runs = expanded.map((run, i) => ({ ...run, runId: formatSweepRunId(groupId, i, expanded.length) }));
   try {
     await writeRunRequests(ws, runs, onProgress);

@@ -11,6 +11,7 @@ import { type RunRequest, RequestSchema } from '../contracts/request.js';
 import { describeIssues } from '../contracts/issues.js';
 import { COMPILED, INVALID } from '../contracts/compiled.js';
 import { InvalidPlanError } from '../infra/errors.js';
+import { sweepPathProblems } from './sweep-paths.js';
 
 export type Overrides = Record<string, unknown>;
 
@@ -79,24 +80,78 @@ export interface ExpandOptions {
   createdBy: string;
 }
 
-/** Expands a plan into validated requests; an override that breaks a request is an invalid plan. */
-export function expandPlan(plan: SweepPlan, options: ExpandOptions): ExpandedRun[] {
-  return combinations(plan.strategy).map((overrides, index) => {
-    const draft = applyOverrides(plan.base_request as Record<string, unknown>, overrides);
-    draft.sweep_group_id = options.groupId;
-    draft.created_at = options.createdAt;
-    draft.created_by = options.createdBy;
-    // The compiled validator decides (fast: a 10,000-run sweep); zod words the problem of a bad run.
-    const request = COMPILED.request(draft);
-    if (request !== INVALID) return { overrides, request: request as RunRequest };
-    const parsed = RequestSchema.safeParse(draft, { reportInput: true });
-    if (!parsed.success) {
-      const problems = describeIssues(parsed.error);
-      throw new InvalidPlanError(
-        `run ${index + 1} of the sweep (${JSON.stringify(overrides)}) is not a valid request: ${problems[0]}`,
-        problems.slice(1),
-      );
+/** One run's request before it is checked: the base request with the run's overrides, stamped. */
+export function draftRequest(plan: SweepPlan, overrides: Overrides, options: ExpandOptions): Record<string, unknown> {
+  const draft = applyOverrides(plan.base_request as Record<string, unknown>, overrides);
+  draft.sweep_group_id = options.groupId;
+  draft.created_at = options.createdAt;
+  draft.created_by = options.createdBy;
+  return draft;
+}
+
+/** A run's request as its contract reads it, or its problems (one line each, naming the field). */
+function checkDraft(draft: Record<string, unknown>): { request: RunRequest } | { problems: string[] } {
+  // The compiled validator decides (fast: a 10,000-run sweep); zod words the problem of a bad run.
+  const request = COMPILED.request(draft);
+  if (request !== INVALID) return { request: request as RunRequest };
+  const parsed = RequestSchema.safeParse(draft, { reportInput: true });
+  return parsed.success ? { request: parsed.data } : { problems: describeIssues(parsed.error) };
+}
+
+export interface SweepCheck {
+  /** Every run with its checked request (empty when there are problems). */
+  runs: ExpandedRun[];
+  /** One line per problem: a sweep path that names nothing, or a run whose request is invalid. */
+  problems: string[];
+}
+
+/**
+ * Everything `enqueue-sweep` checks beyond the plan's contract, and what `validate` reports for a
+ * plan (one function, so they agree): the sweep's size, each path names something a run uses
+ * (sweep-paths.ts), and each run's request is valid — hyperparameters against its family's table
+ * included. A problem several runs share is reported once, at its first run.
+ */
+export function checkSweep(plan: SweepPlan, options: ExpandOptions): SweepCheck {
+  let combos: Overrides[];
+  try {
+    combos = combinations(plan.strategy);
+  } catch (err) {
+    if (err instanceof InvalidPlanError) return { runs: [], problems: [err.message] };
+    throw err;
+  }
+  const failures = new Map<string, { first: string; more: number }>();
+  const fail = (index: number, overrides: Overrides, problem: string, what: string): void => {
+    const seen = failures.get(problem);
+    if (seen) seen.more++;
+    else failures.set(problem, { first: `run ${index + 1} of the sweep (${JSON.stringify(overrides)}) ${what}: ${problem}`, more: 0 });
+  };
+  const drafts = combos.map((overrides, index) => {
+    try {
+      return draftRequest(plan, overrides, options);
+    } catch (err) {
+      if (!(err instanceof InvalidPlanError)) throw err;
+      fail(index, overrides, err.message, 'cannot be made');
+      return undefined;
     }
-    return { overrides, request: parsed.data };
   });
+  // A run that cannot be made is judged by its base request's family, so a path problem explains it.
+  const base = plan.base_request as Record<string, unknown>;
+  const pathProblems = sweepPathProblems(plan, combos, drafts.map((d) => d ?? base));
+  if (pathProblems.length > 0) return { runs: [], problems: pathProblems };
+  const runs: ExpandedRun[] = [];
+  drafts.forEach((draft, index) => {
+    if (draft === undefined) return;
+    const checked = checkDraft(draft);
+    if ('request' in checked) runs.push({ overrides: combos[index]!, request: checked.request });
+    else for (const problem of checked.problems) fail(index, combos[index]!, problem, 'is not a valid request');
+  });
+  const problems = [...failures.values()].map((f) => (f.more > 0 ? `${f.first} (and ${f.more} more run${f.more > 1 ? 's' : ''})` : f.first));
+  return problems.length > 0 ? { runs: [], problems } : { runs, problems };
+}
+
+/** Expands a plan into validated requests; anything `checkSweep` finds makes it an invalid plan. */
+export function expandPlan(plan: SweepPlan, options: ExpandOptions): ExpandedRun[] {
+  const { runs, problems } = checkSweep(plan, options);
+  if (problems.length > 0) throw new InvalidPlanError(problems[0]!, problems.slice(1));
+  return runs;
 }

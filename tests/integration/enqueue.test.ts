@@ -135,10 +135,12 @@ describe('enqueue-sweep', () => {
   it('rejects an override that breaks the request (exit 6) and writes nothing', async () => {
     const ws = tempWorkspace();
     const plan = samplePlan(ws, { strategy: { type: 'grid', parameters: [{ path: 'device.type', values: ['cpu', 'tpu'] }] } });
-    const r = await runCli(['enqueue-sweep', '--plan', writePlan(ws, plan)], { cwd: ws });
+    const file = writePlan(ws, plan);
+    const r = await runCli(['enqueue-sweep', '--plan', file], { cwd: ws });
     expect(r.code).toBe(6);
+    // Named like every other problem of the plan (and as `validate` lists it), since issue 14.
     expect(r.stderr.trim()).toBe(
-      `Error: run 2 of the sweep ({"device.type":"tpu"}) is not a valid request: device.type must be one of "cpu", "gpu"`,
+      `Error: ${file} is not a valid plan: run 2 of the sweep ({"device.type":"tpu"}) is not a valid request: device.type must be one of "cpu", "gpu"`,
     );
     expect(existsSync(path.join(ws, '.ml'))).toBe(false);
     expect(existsSync(path.join(ws, '.runforge'))).toBe(false);

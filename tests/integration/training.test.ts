@@ -70,7 +70,9 @@ describe('runforge run trains for real', () => {
   it.each([
     ['a missing label column', () => request('logistic_regression', {}, { dataset: { path: 'data/train.csv', label_column: 'nope' } }), 1, 'InvalidDataset', "Label column 'nope' not found in the dataset (columns: x1, x2, color, target)"],
     ['a missing dataset', () => request('logistic_regression', {}, { dataset: { path: 'data/none.csv', label_column: 'target' } }), 3, 'MissingFiles', 'Dataset not found: '],
-    ['an unknown hyperparameter', () => request('random_forest', { depth: 3 }), 1, 'InvalidHyperparameters', 'Unknown hyperparameter(s) for random_forest: depth'],
+    // Refused before the trainer starts (issue 14: the family's table, docs/training.md); exit 2 as any invalid request.
+    ['an unknown hyperparameter', () => request('random_forest', { depth: 3 }), 2, 'InvalidRequest', 'model.hyperparameters.depth is not a hyperparameter of random_forest; did you mean `max_depth`?'],
+    ['a hyperparameter of the wrong type', () => request('random_forest', { n_estimators: 'fifty' }), 2, 'InvalidRequest', 'model.hyperparameters.n_estimators must be a positive integer (got "fifty")'],
   ])('%s ends in result.json failed with message and type', async (_n, make, code, type, message) => {
     const ws = tempWorkspace();
     writeDataset(ws);

@@ -2,9 +2,9 @@ import { ExitCode } from '../../infra/errors.js';
 import { parseKind, validateFile } from '../../ops/validate.js';
 import { err, out, outJson } from '../output.js';
 
-export async function validateCommand(file: string, opts: { kind?: string; json?: boolean }): Promise<number> {
+export async function validateCommand(file: string, opts: { kind?: string; json?: boolean; strict?: boolean }): Promise<number> {
   const kind = opts.kind === undefined ? undefined : parseKind(opts.kind);
-  const report = await validateFile(file, kind);
+  const report = await validateFile(file, { kind, strict: opts.strict });
   const valid = report.problems.length === 0;
   const code = valid ? ExitCode.ok : report.kind === 'plan' ? ExitCode.invalidPlan : ExitCode.usage;
   if (opts.json) {

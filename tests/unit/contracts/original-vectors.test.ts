@@ -20,12 +20,16 @@ const VECTORS = readdirSync(DIR)
   .sort()
   .map((file) => [file, KIND_OF_FILE[file.split('.')[0]!]!, JSON.parse(readFileSync(path.join(DIR, file), 'utf8')) as unknown] as const);
 
-/** A copy of `doc` with an unknown field added to the document and to every object in it. */
-function withUnknownFields(doc: unknown, depth = 0): unknown {
+/**
+ * A copy of `doc` with an unknown field added to the document and to every object in it — but for a
+ * request's `model.hyperparameters`, which its family's table judges (an unknown one is refused, issue 14).
+ */
+function withUnknownFields(doc: unknown, depth = 0, key = ''): unknown {
   if (Array.isArray(doc)) return doc.map((v) => withUnknownFields(v, depth + 1));
   if (typeof doc !== 'object' || doc === null) return doc;
   const copy: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc)) copy[k] = withUnknownFields(v, depth + 1);
+  for (const [k, v] of Object.entries(doc)) copy[k] = withUnknownFields(v, depth + 1, k);
+  if (key === 'hyperparameters') return copy;
   // A number: the only value every object of the contracts accepts (summary.metrics holds numbers).
   copy[`x_future_${depth}`] = depth;
   return copy;
