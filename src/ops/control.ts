@@ -6,7 +6,7 @@ import { MissingFilesError, OperationFailedError, UsageError } from '../infra/er
 import { activeJobOf, cancelGroupJobs, isActive, retryFailedJobs } from '../queue/jobs.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
 import { type StateTx, updateState } from '../workspace/store.js';
-import { assertSafeId } from './ids.js';
+import { resolveGroupId, resolveJobId, resolveRunId } from './ids.js';
 
 async function requireGroup(tx: StateTx, groupId: string): Promise<Group> {
   const group = await tx.getGroup(groupId);
@@ -24,10 +24,10 @@ export interface PauseOutcome {
 export async function setGroupPaused(
   ws: WorkspacePaths,
   clock: Clock,
-  groupId: string,
+  typedGroupId: string,
   paused: boolean,
 ): Promise<PauseOutcome> {
-  assertSafeId('group id', groupId);
+  const groupId = await resolveGroupId(ws, typedGroupId);
   return updateState(ws, clock, async (tx) => {
     const group = await requireGroup(tx, groupId);
     const changed = group.paused !== paused;
@@ -43,8 +43,8 @@ export interface RetryOutcome {
 }
 
 /** One new job per failed run of the group (attempt + 1); never duplicates a queued or running job. */
-export async function retryFailed(ws: WorkspacePaths, clock: Clock, groupId: string): Promise<RetryOutcome> {
-  assertSafeId('group id', groupId);
+export async function retryFailed(ws: WorkspacePaths, clock: Clock, typedGroupId: string): Promise<RetryOutcome> {
+  const groupId = await resolveGroupId(ws, typedGroupId);
   return updateState(ws, clock, async (tx) => {
     const group = await requireGroup(tx, groupId);
     // Failed runs with no job left in queue.json were archived; the group record still knows them.
@@ -69,8 +69,8 @@ export interface CancelGroupOutcome {
 }
 
 /** Cancels a group's queued jobs at once and flags its running jobs for the daemon to stop. */
-export async function cancelGroup(ws: WorkspacePaths, clock: Clock, groupId: string): Promise<CancelGroupOutcome> {
-  assertSafeId('group id', groupId);
+export async function cancelGroup(ws: WorkspacePaths, clock: Clock, typedGroupId: string): Promise<CancelGroupOutcome> {
+  const groupId = await resolveGroupId(ws, typedGroupId);
   return updateState(ws, clock, async (tx) => {
     const group = await requireGroup(tx, groupId);
     const { canceled, flagged } = cancelGroupJobs(tx.queue, groupId, tx.now);
@@ -97,8 +97,10 @@ export async function cancelRun(
   if ((target.runId === undefined) === (target.jobId === undefined)) {
     throw new UsageError('cancel-run needs exactly one of --run-id or --job-id');
   }
-  if (target.runId !== undefined) assertSafeId('run id', target.runId);
-  if (target.jobId !== undefined) assertSafeId('job id', target.jobId);
+  // Prefixes and `latest` resolved before the lock: ids are never reused, so they cannot go stale.
+  const runId = target.runId === undefined ? undefined : await resolveRunId(ws, target.runId);
+  const jobId = target.jobId === undefined ? undefined : await resolveJobId(ws, target.jobId);
+  target = { runId, jobId };
   return updateState(ws, clock, async (tx) => {
     let job: Job | undefined;
     if (target.jobId !== undefined) {

@@ -9,7 +9,7 @@ import { newestJobByRun } from '../queue/jobs.js';
 import { readTextIfExists } from '../workspace/json-file.js';
 import { runDir, type WorkspacePaths } from '../workspace/paths.js';
 import { readArchivedJobsOfRun, readQueue, readRequest, readResult } from '../workspace/store.js';
-import { assertSafeId } from './ids.js';
+import { assertSafeId, resolveRunId } from './ids.js';
 
 export interface RunDetail {
   run_id: string;
@@ -20,8 +20,9 @@ export interface RunDetail {
   problems: string[];
 }
 
-export async function runDetail(ws: WorkspacePaths, runId: string): Promise<RunDetail> {
-  assertSafeId('run id', runId);
+/** One run, named by id, unique prefix or `latest`; `run_id` is the full id. */
+export async function runDetail(ws: WorkspacePaths, typedRunId: string): Promise<RunDetail> {
+  const runId = await resolveRunId(ws, typedRunId);
   const problems: string[] = [];
   const queue = await readQueue(ws);
   let jobs = queue.jobs.filter((j) => j.run_id === runId);

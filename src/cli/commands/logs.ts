@@ -4,10 +4,11 @@ import { parseSecondsFlag, resolveWorkspace } from '../options.js';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Prints a run's logs.txt; with -f keeps printing new lines until the run has ended. */
-export async function logsCommand(runId: string, opts: { workspace?: string; follow?: boolean; interval: string }): Promise<number> {
+export async function logsCommand(typedRunId: string, opts: { workspace?: string; follow?: boolean; interval: string }): Promise<number> {
   const ws = resolveWorkspace(opts.workspace);
   const every = parseSecondsFlag('--interval', opts.interval, 0.05);
-  await runDetail(ws, runId); // exit 3 for an unknown run, 2 for a bad id
+  // Exit 3 for an unknown run, 2 for a bad id or an ambiguous prefix; a prefix or `latest` resolved once.
+  const runId = (await runDetail(ws, typedRunId)).run_id;
   let next = 0;
   for (;;) {
     const chunk = await readLog(ws, runId, next);
