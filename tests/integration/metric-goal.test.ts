@@ -9,7 +9,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJsonOut, runCli } from '../helpers/cli.js';
-import { startUi } from '../helpers/browser.js';
+import { openBrowser, startUi } from '../helpers/browser.js';
 import { startDaemon, waitFor } from '../helpers/daemon.js';
 import { baseRequest, groupFile, readJson, samplePlan, tempWorkspace, writePlan } from '../helpers/workspace.js';
 
@@ -123,6 +123,23 @@ describe('metric {name: loss, goal: minimize} over a queued sweep', () => {
     expect(runs.runs.map((r: any) => r.run_id)).toEqual([3, 2, 1, 4].map((s) => runOf(gid, s)));
     const status = (await (await fetch(`${ui.base}/api/status`)).json()) as any;
     expect(status.groups[0]).toMatchObject({ best_run_id: runOf(gid, 3), best_primary_metric: 0.5, metric: { name: 'loss', goal: 'minimize' } });
+
+    // The page shows what the API says: the column named by the metric, the digits, the hint, the rest on demand.
+    const { page } = await openBrowser();
+    await page.goto(`${ui.url}#/group/${gid}`);
+    const board = page.locator('[data-testid=leaderboard]');
+    await board.locator('[data-testid=metric]').first().waitFor();
+    expect((await board.locator('th').allTextContents())[5]).toBe('loss ↓');
+    expect(await board.locator('[data-testid=metric]').allTextContents()).toEqual(['0.500000', '0.912341', '0.912344', '—']);
+    expect(await page.locator('[data-testid=metric-hints] li').allTextContents()).toEqual([`${runOf(gid, 4)} has no "loss": it reported "accuracy"`]);
+    await page.locator('[data-testid=all-metrics]').check();
+    await board.locator('th', { hasText: /^accuracy$/ }).waitFor();
+    await page.evaluate(() => (location.hash = '#/'));
+    await page.locator('[data-testid=group-best]').waitFor();
+    expect(await page.locator('[data-testid=group-best]').textContent()).toBe('loss ↓ 0.5000');
+    await page.evaluate((id) => (location.hash = `#/run/${id}`), runOf(gid, 1));
+    await page.locator('[data-testid=final-metrics]').waitFor();
+    expect(await page.locator('[data-testid=final-metrics] tr').allInnerTexts()).toEqual(['accuracy\t0.7000', 'loss ↓ (ranks runs)\t0.9123']);
   }, 180_000);
 });
 
