@@ -25,6 +25,13 @@ export function buildProgram(run: Run): Command {
     });
 
   program
+    .command('init')
+    .description('scaffold a workspace: data/ with an example CSV, an example plan and run request, the config (keeps existing files)')
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    .action((opts) => run(import('./commands/init.js').then((m) => m.initCommand(opts))));
+
+  program
     .command('validate')
     .description('check a RunForge file (request, plan, queue, daemon, group, result) against its contract')
     .argument('<file>', 'the JSON file to check')
@@ -142,6 +149,7 @@ export function buildProgram(run: Run): Command {
     .description('list every group with its progress and best run; `groups show <group-id>`: its leaderboard')
     .argument('[action]', '`show` for one group')
     .argument('[group-id]', 'the group to show')
+    .option('--all-metrics', 'with `show`: a column for every metric the runs reported, not only the ranking one')
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action((action: string | undefined, gid: string | undefined, opts) =>
@@ -153,6 +161,8 @@ export function buildProgram(run: Run): Command {
     .description('every run, newest first, with outcome, duration, device and primary metric')
     .option('--group <id>', 'only runs of this group')
     .option('--state <state>', 'only runs whose newest job is in this state')
+    .option('--sort <order>', '`time` (newest first) or `metric` (best first, in the direction of its goal)', 'time')
+    .option('--metrics', 'show every final metric of each run')
     .addOption(workspaceOption())
     .addOption(jsonOption())
     .action((opts) => run(import('./commands/history.js').then((m) => m.historyCommand(opts))));

@@ -13,29 +13,30 @@ const K0 = new Set<string>(["path","label_column"]);
 const K1 = new Set<string>(["family","hyperparameters"]);
 const K2 = new Set<string>(["type","gpu_reason"]);
 const P0 = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const K4 = new Set<string>(["version","preset","dataset","model","device","created_at","created_by","name","notes","tags","rerun_from","sweep_group_id","seed","command"]);
-const K5 = new Set<string>(["name","notes"]);
+const K4 = new Set<string>(["name","goal"]);
+const K5 = new Set<string>(["version","preset","dataset","model","device","created_at","created_by","name","notes","tags","rerun_from","sweep_group_id","seed","command","metric"]);
+const K6 = new Set<string>(["name","notes"]);
 const P1 = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;
-const K7 = new Set<string>(["path","values"]);
-const K8 = new Set<string>(["type","parameters"]);
-const K9 = new Set<string>(["max_parallel","fail_fast","stop_on_cancel"]);
-const K10 = new Set<string>(["version","kind","created_at","created_by","workspace","group","base_request","strategy","execution"]);
-const K11 = new Set<string>(["job_id","kind","run_id","group_id","priority","state","requires_gpu","attempt","created_at","started_at","finished_at","error","gpu_device","pid","pgid","process_start_time","exit_code","cancel_requested"]);
-const K12 = new Set<string>(["succeeded","failed","canceled"]);
-const K13 = new Set<string>(["version","kind","max_parallel","gpu_slots","jobs","last_served_group","archived"]);
-const K14 = new Set<string>(["hostname","boot_id"]);
-const K15 = new Set<string>(["index","name","uuid","memory_total_mb"]);
-const K16 = new Set<string>(["version","pid","started_at","last_heartbeat","max_parallel","gpu_slots","active_jobs","active_gpu_jobs","state","process_start_time","host","jobs_per_gpu","gpus"]);
-const K17 = new Set<string>(["max_parallel","started_at","finished_at","cancelled"]);
-const K18 = new Set<string>(["run_id","status","request_overrides","result_ref","primary_metric"]);
-const K19 = new Set<string>(["total","succeeded","failed","canceled","best_run_id","best_primary_metric"]);
-const K20 = new Set<string>(["version","kind","group_id","created_at","created_by","name","notes","plan_ref","status","execution","runs","summary","paused"]);
-const K21 = new Set<string>(["name","value"]);
-const K22 = new Set<string>(["metrics","primary_metric"]);
-const K23 = new Set<string>(["path","type","bytes"]);
-const K24 = new Set<string>([]);
-const K25 = new Set<string>(["message","type","traceback"]);
-const K26 = new Set<string>(["version","status","duration_ms","started_at","finished_at","summary","artifacts","effective_config","error"]);
+const K8 = new Set<string>(["path","values"]);
+const K9 = new Set<string>(["type","parameters"]);
+const K10 = new Set<string>(["max_parallel","fail_fast","stop_on_cancel"]);
+const K11 = new Set<string>(["version","kind","created_at","created_by","workspace","group","base_request","metric","strategy","execution"]);
+const K12 = new Set<string>(["job_id","kind","run_id","group_id","priority","state","requires_gpu","attempt","created_at","started_at","finished_at","error","gpu_device","pid","pgid","process_start_time","exit_code","cancel_requested"]);
+const K13 = new Set<string>(["succeeded","failed","canceled"]);
+const K14 = new Set<string>(["version","kind","max_parallel","gpu_slots","jobs","last_served_group","archived"]);
+const K15 = new Set<string>(["hostname","boot_id"]);
+const K16 = new Set<string>(["index","name","uuid","memory_total_mb"]);
+const K17 = new Set<string>(["version","pid","started_at","last_heartbeat","max_parallel","gpu_slots","active_jobs","active_gpu_jobs","state","process_start_time","host","jobs_per_gpu","gpus"]);
+const K18 = new Set<string>(["max_parallel","started_at","finished_at","cancelled"]);
+const K19 = new Set<string>(["run_id","status","request_overrides","result_ref","primary_metric","primary_metric_name","primary_metric_goal"]);
+const K20 = new Set<string>(["total","succeeded","failed","canceled","best_run_id","best_primary_metric"]);
+const K21 = new Set<string>(["version","kind","group_id","created_at","created_by","name","notes","plan_ref","metric","status","execution","runs","summary","paused"]);
+const K22 = new Set<string>(["name","value","goal"]);
+const K23 = new Set<string>(["metrics","primary_metric"]);
+const K24 = new Set<string>(["path","type","bytes"]);
+const K25 = new Set<string>([]);
+const K26 = new Set<string>(["message","type","traceback"]);
+const K27 = new Set<string>(["version","status","duration_ms","started_at","finished_at","summary","artifacts","effective_config","error"]);
 
 function v0(x: any): any {
   if (!Number.isSafeInteger(x)) return F;
@@ -164,15 +165,35 @@ function v17(x: any): any {
   return o;
 }
 function v18(x: any): any {
+  if (x !== "maximize" && x !== "minimize") return F;
+  return x;
+}
+function v19(x: any): any {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
+  const o: any = {};
+  let v: any;
+  v = v2(x["name"]);
+  if (v === F) return F;
+  o["name"] = v;
+  v = v18(x["goal"]);
+  if (v === F) return F;
+  o["goal"] = v;
+  for (const k of Object.keys(x)) if (!K4.has(k)) o[k] = x[k];
+  return o;
+}
+function v20(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v0(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v1(x["preset"]);
-  if (v === F) return F;
-  o["preset"] = v;
+  if (x["preset"] === undefined) o["preset"] = "custom";
+  else {
+    v = v1(x["preset"]);
+    if (v === F) return F;
+    o["preset"] = v;
+  }
   v = v3(x["dataset"]);
   if (v === F) return F;
   o["dataset"] = v;
@@ -225,19 +246,24 @@ function v18(x: any): any {
     if (v === F) return F;
     o["command"] = v;
   }
-  for (const k of Object.keys(x)) if (!K4.has(k)) o[k] = x[k];
+  if (x["metric"] !== undefined) {
+    v = v19(x["metric"]);
+    if (v === F) return F;
+    o["metric"] = v;
+  }
+  for (const k of Object.keys(x)) if (!K5.has(k)) o[k] = x[k];
   if (requestProblems(o).length > 0) return F;
   return o;
 }
-function v19(x: any): any {
+function v21(x: any): any {
   if (x !== 1) return F;
   return x;
 }
-function v20(x: any): any {
+function v22(x: any): any {
   if (x !== "sweep_plan") return F;
   return x;
 }
-function v21(x: any): any {
+function v23(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -249,19 +275,19 @@ function v21(x: any): any {
     if (v === F) return F;
     o["notes"] = v;
   }
-  for (const k of Object.keys(x)) if (!K5.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K6.has(k)) o[k] = x[k];
   return o;
 }
-function v22(x: any): any {
+function v24(x: any): any {
   if (x !== "grid" && x !== "list") return F;
   return x;
 }
-function v23(x: any): any {
+function v25(x: any): any {
   if (typeof x !== 'string') return F;
   if (!P1.test(x)) return F;
   return x;
 }
-function v24(x: any): any {
+function v26(x: any): any {
   if (!Array.isArray(x)) return F;
   if (x.length < 1) return F;
   const o = new Array(x.length);
@@ -272,48 +298,48 @@ function v24(x: any): any {
   }
   return o;
 }
-function v25(x: any): any {
+function v27(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v23(x["path"]);
+  v = v25(x["path"]);
   if (v === F) return F;
   o["path"] = v;
-  v = v24(x["values"]);
+  v = v26(x["values"]);
   if (v === F) return F;
   o["values"] = v;
-  for (const k of Object.keys(x)) if (!K7.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K8.has(k)) o[k] = x[k];
   return o;
 }
-function v26(x: any): any {
+function v28(x: any): any {
   if (!Array.isArray(x)) return F;
   if (x.length < 1) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v25(x[i]);
+    const v = v27(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v27(x: any): any {
+function v29(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v22(x["type"]);
+  v = v24(x["type"]);
   if (v === F) return F;
   o["type"] = v;
-  v = v26(x["parameters"]);
+  v = v28(x["parameters"]);
   if (v === F) return F;
   o["parameters"] = v;
-  for (const k of Object.keys(x)) if (!K8.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K9.has(k)) o[k] = x[k];
   return o;
 }
-function v28(x: any): any {
+function v30(x: any): any {
   if (typeof x !== 'boolean') return F;
   return x;
 }
-function v29(x: any): any {
+function v31(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -322,27 +348,27 @@ function v29(x: any): any {
   o["max_parallel"] = v;
   if (x["fail_fast"] === undefined) o["fail_fast"] = false;
   else {
-    v = v28(x["fail_fast"]);
+    v = v30(x["fail_fast"]);
     if (v === F) return F;
     o["fail_fast"] = v;
   }
   if (x["stop_on_cancel"] === undefined) o["stop_on_cancel"] = true;
   else {
-    v = v28(x["stop_on_cancel"]);
+    v = v30(x["stop_on_cancel"]);
     if (v === F) return F;
     o["stop_on_cancel"] = v;
   }
-  for (const k of Object.keys(x)) if (!K9.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K10.has(k)) o[k] = x[k];
   return o;
 }
-function v30(x: any): any {
+function v32(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v19(x["version"]);
+  v = v21(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v20(x["kind"]);
+  v = v22(x["kind"]);
   if (v === F) return F;
   o["kind"] = v;
   v = v12(x["created_at"]);
@@ -354,58 +380,63 @@ function v30(x: any): any {
   v = v9(x["workspace"]);
   if (v === F) return F;
   o["workspace"] = v;
-  v = v21(x["group"]);
+  v = v23(x["group"]);
   if (v === F) return F;
   o["group"] = v;
-  v = v18(x["base_request"]);
+  v = v20(x["base_request"]);
   if (v === F) return F;
   o["base_request"] = v;
-  v = v27(x["strategy"]);
+  if (x["metric"] !== undefined) {
+    v = v19(x["metric"]);
+    if (v === F) return F;
+    o["metric"] = v;
+  }
+  v = v29(x["strategy"]);
   if (v === F) return F;
   o["strategy"] = v;
-  v = v29(x["execution"]);
+  v = v31(x["execution"]);
   if (v === F) return F;
   o["execution"] = v;
-  for (const k of Object.keys(x)) if (!K10.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K11.has(k)) o[k] = x[k];
   if (planProblems(o).length > 0) return F;
   return o;
 }
-function v31(x: any): any {
+function v33(x: any): any {
   if (x !== "execution_queue") return F;
   return x;
 }
-function v32(x: any): any {
+function v34(x: any): any {
   if (x !== "run") return F;
   return x;
 }
-function v33(x: any): any {
+function v35(x: any): any {
   if (!Number.isSafeInteger(x)) return F;
   return x;
 }
-function v34(x: any): any {
+function v36(x: any): any {
   if (x !== "queued" && x !== "running" && x !== "succeeded" && x !== "failed" && x !== "canceled") return F;
   return x;
 }
-function v35(x: any): any {
+function v37(x: any): any {
   return x === null ? null : v12(x);
 }
-function v36(x: any): any {
+function v38(x: any): any {
   return x === null ? null : v16(x);
 }
-function v37(x: any): any {
+function v39(x: any): any {
   return x === null ? null : v0(x);
 }
-function v38(x: any): any {
-  return x === null ? null : v33(x);
+function v40(x: any): any {
+  return x === null ? null : v35(x);
 }
-function v39(x: any): any {
+function v41(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v14(x["job_id"]);
   if (v === F) return F;
   o["job_id"] = v;
-  v = v32(x["kind"]);
+  v = v34(x["kind"]);
   if (v === F) return F;
   o["kind"] = v;
   v = v14(x["run_id"]);
@@ -414,13 +445,13 @@ function v39(x: any): any {
   v = v15(x["group_id"]);
   if (v === F) return F;
   o["group_id"] = v;
-  v = v33(x["priority"]);
+  v = v35(x["priority"]);
   if (v === F) return F;
   o["priority"] = v;
-  v = v34(x["state"]);
+  v = v36(x["state"]);
   if (v === F) return F;
   o["state"] = v;
-  v = v28(x["requires_gpu"]);
+  v = v30(x["requires_gpu"]);
   if (v === F) return F;
   o["requires_gpu"] = v;
   v = v0(x["attempt"]);
@@ -430,12 +461,12 @@ function v39(x: any): any {
   if (v === F) return F;
   o["created_at"] = v;
   if (x["started_at"] !== undefined) {
-    v = v35(x["started_at"]);
+    v = v37(x["started_at"]);
     if (v === F) return F;
     o["started_at"] = v;
   }
   if (x["finished_at"] !== undefined) {
-    v = v35(x["finished_at"]);
+    v = v37(x["finished_at"]);
     if (v === F) return F;
     o["finished_at"] = v;
   }
@@ -445,17 +476,17 @@ function v39(x: any): any {
     o["error"] = v;
   }
   if (x["gpu_device"] !== undefined) {
-    v = v36(x["gpu_device"]);
+    v = v38(x["gpu_device"]);
     if (v === F) return F;
     o["gpu_device"] = v;
   }
   if (x["pid"] !== undefined) {
-    v = v37(x["pid"]);
+    v = v39(x["pid"]);
     if (v === F) return F;
     o["pid"] = v;
   }
   if (x["pgid"] !== undefined) {
-    v = v37(x["pgid"]);
+    v = v39(x["pgid"]);
     if (v === F) return F;
     o["pgid"] = v;
   }
@@ -465,29 +496,29 @@ function v39(x: any): any {
     o["process_start_time"] = v;
   }
   if (x["exit_code"] !== undefined) {
-    v = v38(x["exit_code"]);
+    v = v40(x["exit_code"]);
     if (v === F) return F;
     o["exit_code"] = v;
   }
   if (x["cancel_requested"] !== undefined) {
-    v = v28(x["cancel_requested"]);
+    v = v30(x["cancel_requested"]);
     if (v === F) return F;
     o["cancel_requested"] = v;
   }
-  for (const k of Object.keys(x)) if (!K11.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K12.has(k)) o[k] = x[k];
   return o;
 }
-function v40(x: any): any {
+function v42(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v39(x[i]);
+    const v = v41(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v41(x: any): any {
+function v43(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -509,17 +540,17 @@ function v41(x: any): any {
     if (v === F) return F;
     o["canceled"] = v;
   }
-  for (const k of Object.keys(x)) if (!K12.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K13.has(k)) o[k] = x[k];
   return o;
 }
-function v42(x: any): any {
+function v44(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v19(x["version"]);
+  v = v21(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v31(x["kind"]);
+  v = v33(x["kind"]);
   if (v === F) return F;
   o["kind"] = v;
   v = v0(x["max_parallel"]);
@@ -528,7 +559,7 @@ function v42(x: any): any {
   v = v16(x["gpu_slots"]);
   if (v === F) return F;
   o["gpu_slots"] = v;
-  v = v40(x["jobs"]);
+  v = v42(x["jobs"]);
   if (v === F) return F;
   o["jobs"] = v;
   if (x["last_served_group"] === undefined) o["last_served_group"] = null;
@@ -538,18 +569,18 @@ function v42(x: any): any {
     o["last_served_group"] = v;
   }
   if (x["archived"] !== undefined) {
-    v = v41(x["archived"]);
+    v = v43(x["archived"]);
     if (v === F) return F;
     o["archived"] = v;
   }
-  for (const k of Object.keys(x)) if (!K13.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K14.has(k)) o[k] = x[k];
   return o;
 }
-function v43(x: any): any {
+function v45(x: any): any {
   if (x !== "running" && x !== "stopping" && x !== "stopped") return F;
   return x;
 }
-function v44(x: any): any {
+function v46(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -561,14 +592,14 @@ function v44(x: any): any {
     if (v === F) return F;
     o["boot_id"] = v;
   }
-  for (const k of Object.keys(x)) if (!K14.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K15.has(k)) o[k] = x[k];
   return o;
 }
-function v45(x: any): any {
+function v47(x: any): any {
   if (typeof x !== 'number' || !Number.isFinite(x)) return F;
   return x;
 }
-function v46(x: any): any {
+function v48(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -584,28 +615,28 @@ function v46(x: any): any {
     o["uuid"] = v;
   }
   if (x["memory_total_mb"] !== undefined) {
-    v = v45(x["memory_total_mb"]);
+    v = v47(x["memory_total_mb"]);
     if (v === F) return F;
     o["memory_total_mb"] = v;
   }
-  for (const k of Object.keys(x)) if (!K15.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K16.has(k)) o[k] = x[k];
   return o;
 }
-function v47(x: any): any {
+function v49(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v46(x[i]);
+    const v = v48(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v48(x: any): any {
+function v50(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v19(x["version"]);
+  v = v21(x["version"]);
   if (v === F) return F;
   o["version"] = v;
   v = v0(x["pid"]);
@@ -629,7 +660,7 @@ function v48(x: any): any {
   v = v16(x["active_gpu_jobs"]);
   if (v === F) return F;
   o["active_gpu_jobs"] = v;
-  v = v43(x["state"]);
+  v = v45(x["state"]);
   if (v === F) return F;
   o["state"] = v;
   if (x["process_start_time"] !== undefined) {
@@ -638,7 +669,7 @@ function v48(x: any): any {
     o["process_start_time"] = v;
   }
   if (x["host"] !== undefined) {
-    v = v44(x["host"]);
+    v = v46(x["host"]);
     if (v === F) return F;
     o["host"] = v;
   }
@@ -648,22 +679,25 @@ function v48(x: any): any {
     o["jobs_per_gpu"] = v;
   }
   if (x["gpus"] !== undefined) {
-    v = v47(x["gpus"]);
+    v = v49(x["gpus"]);
     if (v === F) return F;
     o["gpus"] = v;
   }
-  for (const k of Object.keys(x)) if (!K16.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K17.has(k)) o[k] = x[k];
   return o;
 }
-function v49(x: any): any {
+function v51(x: any): any {
   if (x !== "run_group") return F;
   return x;
 }
-function v50(x: any): any {
+function v52(x: any): any {
+  return x === null ? null : v19(x);
+}
+function v53(x: any): any {
   if (x !== "running" && x !== "completed" && x !== "failed" && x !== "canceled") return F;
   return x;
 }
-function v51(x: any): any {
+function v54(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -671,39 +705,39 @@ function v51(x: any): any {
   if (v === F) return F;
   o["max_parallel"] = v;
   if (x["started_at"] !== undefined) {
-    v = v35(x["started_at"]);
+    v = v37(x["started_at"]);
     if (v === F) return F;
     o["started_at"] = v;
   }
   if (x["finished_at"] !== undefined) {
-    v = v35(x["finished_at"]);
+    v = v37(x["finished_at"]);
     if (v === F) return F;
     o["finished_at"] = v;
   }
   if (x["cancelled"] === undefined) o["cancelled"] = false;
   else {
-    v = v28(x["cancelled"]);
+    v = v30(x["cancelled"]);
     if (v === F) return F;
     o["cancelled"] = v;
   }
-  for (const k of Object.keys(x)) if (!K17.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K18.has(k)) o[k] = x[k];
   return o;
 }
-function v52(x: any): any {
+function v55(x: any): any {
   if (x !== "pending" && x !== "queued" && x !== "running" && x !== "succeeded" && x !== "failed" && x !== "canceled") return F;
   return x;
 }
-function v53(x: any): any {
-  return x === null ? null : v45(x);
+function v56(x: any): any {
+  return x === null ? null : v47(x);
 }
-function v54(x: any): any {
+function v57(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v14(x["run_id"]);
   if (v === F) return F;
   o["run_id"] = v;
-  v = v52(x["status"]);
+  v = v55(x["status"]);
   if (v === F) return F;
   o["status"] = v;
   if (x["request_overrides"] === undefined) o["request_overrides"] = {};
@@ -718,24 +752,34 @@ function v54(x: any): any {
     o["result_ref"] = v;
   }
   if (x["primary_metric"] !== undefined) {
-    v = v53(x["primary_metric"]);
+    v = v56(x["primary_metric"]);
     if (v === F) return F;
     o["primary_metric"] = v;
   }
-  for (const k of Object.keys(x)) if (!K18.has(k)) o[k] = x[k];
+  if (x["primary_metric_name"] !== undefined) {
+    v = v9(x["primary_metric_name"]);
+    if (v === F) return F;
+    o["primary_metric_name"] = v;
+  }
+  if (x["primary_metric_goal"] !== undefined) {
+    v = v18(x["primary_metric_goal"]);
+    if (v === F) return F;
+    o["primary_metric_goal"] = v;
+  }
+  for (const k of Object.keys(x)) if (!K19.has(k)) o[k] = x[k];
   return o;
 }
-function v55(x: any): any {
+function v58(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v54(x[i]);
+    const v = v57(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v56(x: any): any {
+function v59(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -757,21 +801,21 @@ function v56(x: any): any {
     o["best_run_id"] = v;
   }
   if (x["best_primary_metric"] !== undefined) {
-    v = v53(x["best_primary_metric"]);
+    v = v56(x["best_primary_metric"]);
     if (v === F) return F;
     o["best_primary_metric"] = v;
   }
-  for (const k of Object.keys(x)) if (!K19.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K20.has(k)) o[k] = x[k];
   return o;
 }
-function v57(x: any): any {
+function v60(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v19(x["version"]);
+  v = v21(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v49(x["kind"]);
+  v = v51(x["kind"]);
   if (v === F) return F;
   o["kind"] = v;
   v = v14(x["group_id"]);
@@ -796,80 +840,90 @@ function v57(x: any): any {
     if (v === F) return F;
     o["plan_ref"] = v;
   }
-  v = v50(x["status"]);
+  if (x["metric"] !== undefined) {
+    v = v52(x["metric"]);
+    if (v === F) return F;
+    o["metric"] = v;
+  }
+  v = v53(x["status"]);
   if (v === F) return F;
   o["status"] = v;
-  v = v51(x["execution"]);
+  v = v54(x["execution"]);
   if (v === F) return F;
   o["execution"] = v;
-  v = v55(x["runs"]);
+  v = v58(x["runs"]);
   if (v === F) return F;
   o["runs"] = v;
-  v = v56(x["summary"]);
+  v = v59(x["summary"]);
   if (v === F) return F;
   o["summary"] = v;
   if (x["paused"] === undefined) o["paused"] = false;
   else {
-    v = v28(x["paused"]);
+    v = v30(x["paused"]);
     if (v === F) return F;
     o["paused"] = v;
   }
-  for (const k of Object.keys(x)) if (!K20.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K21.has(k)) o[k] = x[k];
   return o;
 }
-function v58(x: any): any {
+function v61(x: any): any {
   if (x !== "succeeded" && x !== "failed" && x !== "cancelled") return F;
   return x;
 }
-function v59(x: any): any {
+function v62(x: any): any {
   if (typeof x !== 'number' || !Number.isFinite(x)) return F;
   if (x < 0) return F;
   return x;
 }
-function v60(x: any): any {
+function v63(x: any): any {
   if (!isPlainObject(x)) return F;
   const o: any = {};
   for (const k of Object.keys(x)) {
-    const v = v45(x[k]);
+    const v = v47(x[k]);
     if (v === F) return F;
     o[k] = v;
   }
   return o;
 }
-function v61(x: any): any {
+function v64(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v9(x["name"]);
   if (v === F) return F;
   o["name"] = v;
-  v = v45(x["value"]);
+  v = v47(x["value"]);
   if (v === F) return F;
   o["value"] = v;
-  for (const k of Object.keys(x)) if (!K21.has(k)) o[k] = x[k];
-  return o;
-}
-function v62(x: any): any {
-  return x === null ? null : v61(x);
-}
-function v63(x: any): any {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
-  const o: any = {};
-  let v: any;
-  if (x["metrics"] !== undefined) {
-    v = v60(x["metrics"]);
+  if (x["goal"] !== undefined) {
+    v = v18(x["goal"]);
     if (v === F) return F;
-    o["metrics"] = v;
-  }
-  if (x["primary_metric"] !== undefined) {
-    v = v62(x["primary_metric"]);
-    if (v === F) return F;
-    o["primary_metric"] = v;
+    o["goal"] = v;
   }
   for (const k of Object.keys(x)) if (!K22.has(k)) o[k] = x[k];
   return o;
 }
-function v64(x: any): any {
+function v65(x: any): any {
+  return x === null ? null : v64(x);
+}
+function v66(x: any): any {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
+  const o: any = {};
+  let v: any;
+  if (x["metrics"] !== undefined) {
+    v = v63(x["metrics"]);
+    if (v === F) return F;
+    o["metrics"] = v;
+  }
+  if (x["primary_metric"] !== undefined) {
+    v = v65(x["primary_metric"]);
+    if (v === F) return F;
+    o["primary_metric"] = v;
+  }
+  for (const k of Object.keys(x)) if (!K23.has(k)) o[k] = x[k];
+  return o;
+}
+function v67(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -882,27 +936,27 @@ function v64(x: any): any {
   v = v16(x["bytes"]);
   if (v === F) return F;
   o["bytes"] = v;
-  for (const k of Object.keys(x)) if (!K23.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K24.has(k)) o[k] = x[k];
   return o;
 }
-function v65(x: any): any {
+function v68(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v64(x[i]);
+    const v = v67(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v66(x: any): any {
+function v69(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  for (const k of Object.keys(x)) if (!K24.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K25.has(k)) o[k] = x[k];
   return o;
 }
-function v67(x: any): any {
+function v70(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -917,23 +971,23 @@ function v67(x: any): any {
     if (v === F) return F;
     o["traceback"] = v;
   }
-  for (const k of Object.keys(x)) if (!K25.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K26.has(k)) o[k] = x[k];
   return o;
 }
-function v68(x: any): any {
-  return x === null ? null : v67(x);
+function v71(x: any): any {
+  return x === null ? null : v70(x);
 }
-function v69(x: any): any {
+function v72(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v0(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v58(x["status"]);
+  v = v61(x["status"]);
   if (v === F) return F;
   o["status"] = v;
-  v = v59(x["duration_ms"]);
+  v = v62(x["duration_ms"]);
   if (v === F) return F;
   o["duration_ms"] = v;
   if (x["started_at"] !== undefined) {
@@ -947,38 +1001,38 @@ function v69(x: any): any {
     o["finished_at"] = v;
   }
   if (x["summary"] !== undefined) {
-    v = v63(x["summary"]);
+    v = v66(x["summary"]);
     if (v === F) return F;
     o["summary"] = v;
   }
   if (x["artifacts"] !== undefined) {
-    v = v65(x["artifacts"]);
+    v = v68(x["artifacts"]);
     if (v === F) return F;
     o["artifacts"] = v;
   }
   if (x["effective_config"] !== undefined) {
-    v = v66(x["effective_config"]);
+    v = v69(x["effective_config"]);
     if (v === F) return F;
     o["effective_config"] = v;
   }
   if (x["error"] !== undefined) {
-    v = v68(x["error"]);
+    v = v71(x["error"]);
     if (v === F) return F;
     o["error"] = v;
   }
-  for (const k of Object.keys(x)) if (!K26.has(k)) o[k] = x[k];
+  for (const k of Object.keys(x)) if (!K27.has(k)) o[k] = x[k];
   return o;
 }
 
 /** Per kind: the parsed document (defaults applied, keys in zod's order), or INVALID. */
 export const COMPILED: Record<DocumentKind, (doc: unknown) => unknown> = {
-  request: v18,
-  plan: v30,
-  queue: v42,
-  daemon: v48,
-  group: v57,
-  result: v69,
+  request: v20,
+  plan: v32,
+  queue: v44,
+  daemon: v50,
+  group: v60,
+  result: v72,
 };
 
 /** One job of the queue (a line of history.jsonl). */
-export const compiledJob: (doc: unknown) => unknown = v39;
+export const compiledJob: (doc: unknown) => unknown = v41;

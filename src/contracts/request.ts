@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { NonEmptyString, PositiveInt, SafeId, Timestamp } from './common.js';
 import { MODEL_FAMILIES, PRESETS } from './constants.js';
+import { MetricSchema } from './metric.js';
 import { requestProblems } from './rules.js';
 
 export { DEFAULT_SEED, FAMILY_DEFAULTS, MODEL_FAMILIES, type ModelFamily, PRESETS } from './constants.js';
@@ -9,7 +10,11 @@ export { DEFAULT_SEED, FAMILY_DEFAULTS, MODEL_FAMILIES, type ModelFamily, PRESET
 export const RequestSchema = z
   .looseObject({
     version: PositiveInt,
-    preset: z.enum(PRESETS),
+    /**
+     * Recorded in result.json (effective_config.preset); the trainer does not read it, so no family
+     * trains differently for it (see docs/training.md). Optional since issue 14: absent means `custom`.
+     */
+    preset: z.enum(PRESETS).default('custom'),
     dataset: z.looseObject({
       path: NonEmptyString,
       label_column: NonEmptyString,
@@ -34,6 +39,8 @@ export const RequestSchema = z
     seed: z.int().min(0).optional(),
     /** A custom training command (argv, run without a shell) instead of the built-in trainer. */
     command: z.array(NonEmptyString).min(1, { message: 'must have at least the program name' }).optional(),
+    /** The metric that ranks this run (NEW); a plan's `metric` takes its place in a sweep. */
+    metric: MetricSchema.optional(),
   })
   .superRefine((req, ctx) => {
     for (const p of requestProblems(req)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });

@@ -17,7 +17,7 @@ import { readTextIfExists } from '../workspace/json-file.js';
 import { sweepRuns } from './plan-file.js';
 import { displayPath, groupDir, requestFile, runDir, type WorkspacePaths } from '../workspace/paths.js';
 import { readQueue, updateState, writeGroupFile, writeRunRequests } from '../workspace/store.js';
-import { assertSafeId } from './ids.js';
+import { resolveGroupId, resolveRunId } from './ids.js';
 
 async function isDirectory(p: string): Promise<boolean> {
   try {
@@ -35,8 +35,10 @@ export interface EnqueueRunOptions {
 
 /** Queues one existing run (`.ml/runs/<run-id>/request.json`). Refuses a run already queued or running. */
 export async function enqueueRun(ws: WorkspacePaths, clock: Clock, options: EnqueueRunOptions): Promise<Job> {
-  const runId = assertSafeId('run id', options.runId);
-  const groupId = options.groupId === undefined ? null : assertSafeId('group id', options.groupId);
+  // A prefix or `latest` names an existing run folder; a group id may also name a group not made
+  // yet, so only an unambiguous prefix of an existing group is expanded.
+  const runId = await resolveRunId(ws, options.runId);
+  const groupId = options.groupId === undefined ? null : await resolveGroupId(ws, options.groupId);
   const dir = runDir(ws, runId);
   if (!(await isDirectory(dir))) throw new MissingFilesError(`Run directory not found: ${displayPath(ws, dir)}`);
   const file = requestFile(ws, runId);
@@ -122,6 +124,7 @@ export async function prepareSweep(
     createdBy: CREATED_BY,
     maxParallel: plan.execution.max_parallel,
     planRef: 'plan.json',
+    metric: plan.metric ?? plan.base_request.metric ?? null,
     runs: runs.map((r) => ({ runId: r.runId, overrides: r.overrides })),
   });
   return { groupId, createdAt, runs, group };

@@ -70,9 +70,21 @@ describe('request.json contract', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.problems).toEqual(
-        expect.arrayContaining(['preset is required', 'dataset is required', 'device is required', 'created_by is required']),
+        expect.arrayContaining(['dataset is required', 'device is required', 'created_by is required']),
       );
+      // preset is optional since issue 14: it changes no training.
+      expect(r.problems.some((p) => p.startsWith('preset'))).toBe(false);
     }
+  });
+
+  it.each([
+    ['absent: custom', undefined, 'custom'],
+    ['an old file keeps its preset', 'balanced', 'balanced'],
+  ])('preset %s', async (_name, preset, parsed) => {
+    const doc: Record<string, unknown> = { ...valid, preset };
+    if (preset === undefined) delete doc.preset;
+    const r = await parseDocument('request', JSON.stringify(doc));
+    expect(r.ok && r.value.preset).toBe(parsed);
   });
 
   it.each([
