@@ -2,7 +2,8 @@
 import { detectWithNvidiaSmi } from '../gpu/devices.js';
 import { detectWithTorch } from '../gpu/detect.js';
 import type { Clock } from '../infra/clock.js';
-import { assessDaemon } from '../queue/daemon-health.js';
+import { probeDaemonProcess } from '../daemon/liveness.js';
+import { assessDaemon, STALE_HEARTBEAT_REASON } from '../queue/daemon-health.js';
 import { BASE_MODULES, CANDIDATES, configuredPython, probePython, TORCH_MODULE } from '../run/python.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
 import { listGroups, readArchivedJobs, readDaemonStatus, readQueue } from '../workspace/store.js';
@@ -75,11 +76,11 @@ export async function runDoctor(ws: WorkspacePaths, env: NodeJS.ProcessEnv, cloc
   }
   try {
     const status = await readDaemonStatus(ws);
-    const health = assessDaemon(status, clock.now());
+    const health = assessDaemon(status, clock.now(), undefined, status && status.state !== 'stopped' ? probeDaemonProcess(status) : undefined);
     checks.push(
       health.healthy
         ? { name: 'daemon', status: 'ok', detail: `running, PID ${status!.pid}, heartbeat ${health.heartbeatAgeS}s ago` }
-        : { name: 'daemon', status: 'warn', detail: health.health === 'stale' ? `stale heartbeat (PID ${status!.pid}, ${health.heartbeatAgeS}s ago)` : health.health.replace('_', ' '), fix: 'start one: runforge daemon' },
+        : { name: 'daemon', status: 'warn', detail: health.health === 'stale' ? `${health.reason === STALE_HEARTBEAT_REASON ? 'stale heartbeat' : `dead, ${health.reason}`} (PID ${status!.pid}, ${health.heartbeatAgeS}s ago)` : health.health.replace('_', ' '), fix: 'start one: runforge daemon' },
     );
   } catch (err) {
     checks.push({ name: 'daemon', status: 'missing', detail: (err as Error).message, fix: 'repair or remove .runforge/queue/daemon.json' });

@@ -5,6 +5,8 @@
 import type { Group } from '../contracts/group.js';
 import type { Job, JobState } from '../contracts/queue.js';
 import type { Clock } from '../infra/clock.js';
+import { type EndedJob, jobEndedUnrecorded } from '../daemon/exit-status.js';
+import { probeDaemonProcess } from '../daemon/liveness.js';
 import { assessDaemon, type DaemonHealth } from '../queue/daemon-health.js';
 import { countByState } from '../queue/jobs.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
@@ -41,6 +43,11 @@ export interface RunningJob {
   pid: number | null;
   started_at: string | null;
   cancel_requested: boolean;
+  /**
+   * Set when no daemon is alive and the job's process has ended all the same (after a kill -9 of the
+   * daemon): queue.json still says running until a daemon starts and records it. Null otherwise.
+   */
+  ended: EndedJob | null;
 }
 
 export interface StatusSnapshot {
@@ -54,6 +61,11 @@ export interface StatusSnapshot {
     started_at: string | null;
     last_heartbeat: string | null;
     heartbeat_age_s: number | null;
+    /**
+     * Why a `stale` daemon is not healthy: `process is not running` or `process is not a RunForge
+     * daemon` (seen at once on the daemon's machine), else `heartbeat is stale`; null otherwise.
+     */
+    reason: string | null;
   };
   limits: { max_parallel: number; gpu_slots: number };
   /** Every job holds one of `max_parallel` slots; a GPU job also holds one of `gpu_slots`. */
@@ -97,7 +109,7 @@ export function groupProgress(group: Group): GroupProgress {
   };
 }
 
-const runningView = (j: Job): RunningJob => ({
+const runningView = (j: Job, ended: EndedJob | undefined): RunningJob => ({
   job_id: j.job_id,
   run_id: j.run_id,
   group_id: j.group_id,
@@ -107,17 +119,20 @@ const runningView = (j: Job): RunningJob => ({
   pid: j.pid ?? null,
   started_at: j.started_at ?? null,
   cancel_requested: j.cancel_requested === true,
+  ended: ended ?? null,
 });
 
 /** `staleAfterMs`: when a heartbeat counts as stale (SPEC §6: 30 s; smaller in tests of the dashboard). */
 export async function collectStatus(ws: WorkspacePaths, clock: Clock, staleAfterMs?: number): Promise<StatusSnapshot> {
   const [queue, daemonStatus, groups] = await Promise.all([readQueue(ws), readDaemonStatus(ws), listGroups(ws)]);
   const nowMs = clock.now();
-  const daemon = assessDaemon(daemonStatus, nowMs, staleAfterMs);
-  const live = daemon.health === 'healthy' || daemon.health === 'stopping';
+  // On the daemon's machine its PID tells at once whether it is gone (a kill -9 leaves daemon.json saying running).
+  const live = daemonStatus && daemonStatus.state !== 'stopped' ? probeDaemonProcess(daemonStatus) : undefined;
+  const daemon = assessDaemon(daemonStatus, nowMs, staleAfterMs, live);
+  const isLive = daemon.health === 'healthy' || daemon.health === 'stopping';
   const limits = {
-    max_parallel: live && daemonStatus ? daemonStatus.max_parallel : queue.max_parallel,
-    gpu_slots: live && daemonStatus ? daemonStatus.gpu_slots : queue.gpu_slots,
+    max_parallel: isLive && daemonStatus ? daemonStatus.max_parallel : queue.max_parallel,
+    gpu_slots: isLive && daemonStatus ? daemonStatus.gpu_slots : queue.gpu_slots,
   };
   const counts = countByState(queue.jobs);
   // From queue.json's small `archived` field: a status never reads the history itself.
@@ -125,6 +140,8 @@ export async function collectStatus(ws: WorkspacePaths, clock: Clock, staleAfter
   const archivedTotal = archived.succeeded + archived.failed + archived.canceled;
   for (const state of ['succeeded', 'failed', 'canceled'] as const) counts[state] += archived[state];
   const running = queue.jobs.filter((j) => j.state === 'running');
+  // Without a live daemon nobody records a job's end: look whether its process has ended.
+  const ended = isLive ? [] : await Promise.all(running.map((j) => jobEndedUnrecorded(ws, j, live !== undefined)));
   return {
     workspace: ws.root,
     generated_at_ms: nowMs,
@@ -136,6 +153,7 @@ export async function collectStatus(ws: WorkspacePaths, clock: Clock, staleAfter
       started_at: daemonStatus?.started_at ?? null,
       last_heartbeat: daemonStatus?.last_heartbeat ?? null,
       heartbeat_age_s: daemon.heartbeatAgeS,
+      reason: daemon.reason,
     },
     limits,
     slots: {
@@ -143,7 +161,7 @@ export async function collectStatus(ws: WorkspacePaths, clock: Clock, staleAfter
       gpu: { used: running.filter((j) => j.requires_gpu).length, limit: limits.gpu_slots },
     },
     gpus:
-      live && daemonStatus?.gpus
+      isLive && daemonStatus?.gpus
         ? daemonStatus.gpus.map((g) => ({
             index: g.index,
             name: g.name,
@@ -160,6 +178,6 @@ export async function collectStatus(ws: WorkspacePaths, clock: Clock, staleAfter
     last_served_group: queue.last_served_group ?? null,
     paused_groups: groups.filter((g) => g.paused).map((g) => g.group_id),
     groups: groups.map(groupProgress),
-    running: running.map(runningView),
+    running: running.map((j, i) => runningView(j, ended[i])),
   };
 }

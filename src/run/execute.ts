@@ -102,6 +102,8 @@ interface RunContext {
   name: string | null;
   /** Return the outcome before result.json is written (see `RunOutcome.written`). */
   deferWrite?: boolean;
+  /** When the process ended, ms, if that was before now (a run concluded after a daemon restart). */
+  endedMs?: number | undefined;
 }
 
 export const launchRecordFile = (runDir: string): string => path.join(runDir, '.launch.json');
@@ -209,7 +211,7 @@ async function withDeviceDecision(ws: WorkspacePaths, env: NodeJS.ProcessEnv): P
 }
 
 async function finish(ctx: RunContext, status: ResultStatus, extra: Partial<RunResult>): Promise<RunOutcome> {
-  const finishedMs = ctx.clock.now();
+  const finishedMs = ctx.endedMs ?? ctx.clock.now();
   const result: RunResult = {
     version: 1,
     status,
@@ -437,12 +439,17 @@ export interface ConcludeOptions {
    * the daemon frees the job's slot meanwhile, and writes queue.json only once it is in place.
    */
   deferWrite?: boolean;
+  /**
+   * When the process ended, ms (its exit-status file's mtime), for a run concluded later than that:
+   * its duration and finished_at are the process's, not the time of the conclusion. Default: now.
+   */
+  endedMs?: number | undefined;
 }
 
 /** Ends a run from how its process ended: metrics, artifacts, result.json and the last tokens. */
 export async function concludeRun(o: ConcludeOptions): Promise<RunOutcome> {
   const { record, exit } = o;
-  const ctx: RunContext = { runDir: o.runDir, clock: o.clock, log: o.log, startedMs: record.started_ms, jobId: record.job_id, name: record.name, deferWrite: o.deferWrite };
+  const ctx: RunContext = { runDir: o.runDir, clock: o.clock, log: o.log, startedMs: record.started_ms, jobId: record.job_id, name: record.name, deferWrite: o.deferWrite, endedMs: o.endedMs };
   const common: Partial<RunResult> = { effective_config: record.effective_config, exit_code: exit.exitCode };
   let summary: TrainerSummary | undefined;
   if (record.mode === 'command') {

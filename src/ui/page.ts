@@ -79,7 +79,9 @@ function renderHeader(s) {
   const text = {
     healthy: "Daemon healthy (PID " + s.daemon.pid + age + ")",
     stopping: "Daemon stopping (PID " + s.daemon.pid + ")",
-    stale: "⚠ Stale heartbeat: the daemon (PID " + s.daemon.pid + ") is probably gone" + age,
+    stale: s.daemon.reason && s.daemon.reason !== "heartbeat is stale"
+      ? "⚠ Daemon dead (PID " + s.daemon.pid + "): " + s.daemon.reason + age
+      : "⚠ Stale heartbeat: the daemon (PID " + s.daemon.pid + ") is probably gone" + age,
     stopped: "Daemon stopped",
     not_running: "No daemon running",
   }[s.daemon.health];

@@ -105,7 +105,7 @@ describe('dashboard in a real browser', () => {
     d1.kill('SIGKILL');
     await d1.exited;
     await page.waitForSelector('[data-testid=daemon][data-health=stale]', { timeout: 20_000 });
-    expect(await page.textContent('[data-testid=daemon]')).toMatch(/Stale heartbeat: the daemon \(PID \d+\) is probably gone/);
+    expect(await page.textContent('[data-testid=daemon]')).toMatch(/^⚠ Daemon dead \(PID \d+\): process is not running/);
     await screenshot(page, 'dashboard-stale-daemon');
     await page.reload();
     await page.waitForSelector('[data-testid=daemon][data-health=stale]');

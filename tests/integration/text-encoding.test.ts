@@ -130,7 +130,7 @@ describe('non-ASCII text on the dashboard (served by the built CLI)', () => {
     daemon.kill('SIGKILL');
     await daemon.exited;
     await page.waitForSelector('[data-testid=daemon][data-health=stale]', { timeout: 20_000 });
-    expect(await page.textContent('[data-testid=daemon]')).toMatch(/^⚠ Stale heartbeat: the daemon \(PID \d+\) is probably gone, heartbeat \d+s ago$/);
+    expect(await page.textContent('[data-testid=daemon]')).toMatch(/^⚠ Daemon dead \(PID \d+\): process is not running, heartbeat \d+s ago$/);
     expectClean('the stale warning', await page.innerText('body'));
     expect(dialogs).toEqual([]);
   });

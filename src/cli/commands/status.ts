@@ -1,8 +1,12 @@
 import { systemClock } from '../../infra/clock.js';
 import { collectStatus, type StatusSnapshot } from '../../ops/status.js';
+import { STALE_HEARTBEAT_REASON } from '../../queue/daemon-health.js';
 import { formatAge, formatMetric, percent, table } from '../format.js';
 import { resolveWorkspace } from '../options.js';
 import { out, outJson } from '../output.js';
+
+/** The daemon's process is gone (or is another program), as seen on its machine: not a guess from the heartbeat. */
+export const isDead = (s: StatusSnapshot): boolean => s.daemon.health === 'stale' && s.daemon.reason !== null && s.daemon.reason !== STALE_HEARTBEAT_REASON;
 
 export function daemonLine(s: StatusSnapshot): string {
   const d = s.daemon;
@@ -13,12 +17,31 @@ export function daemonLine(s: StatusSnapshot): string {
     case 'stopping':
       return `Daemon: stopping (PID ${d.pid}, ${beat})`;
     case 'stale':
+      // Seen dead on its own machine: say so and why, rather than wait for the heartbeat to age.
+      if (isDead(s)) return `Daemon: dead (PID ${d.pid}: ${d.reason}; last ${beat}); start one with: runforge daemon`;
       return `Daemon: WARNING stale heartbeat (PID ${d.pid}, ${beat}); it is probably dead, start one with: runforge daemon`;
     case 'stopped':
       return `Daemon: stopped (last ${beat}); start one with: runforge daemon`;
     case 'not_running':
       return 'Daemon: not running; start one with: runforge daemon';
   }
+}
+
+const endedCount = (s: StatusSnapshot): number => s.running.filter((r) => r.ended !== null).length;
+
+/** Jobs queue.json calls running whose process ended while no daemon was alive: not running any more. */
+const endedNote = (s: StatusSnapshot): string => (endedCount(s) > 0 ? ` (${endedCount(s)} of them ended, not yet recorded)` : '');
+
+/** The jobs that ended while no daemon was alive to record them (a daemon records them when it starts). */
+export function endedLines(s: StatusSnapshot): string[] {
+  const ended = s.running.filter((r) => r.ended !== null);
+  if (ended.length === 0) return [];
+  const how = (e: NonNullable<StatusSnapshot['running'][number]['ended']>): string =>
+    e.result_status ?? (e.exit_code === null ? 'process gone' : `exit ${e.exit_code}`);
+  return [
+    'Ended while no daemon was running (recorded when one starts):',
+    ...table(ended.map((r) => [`  ${r.job_id}`, r.run_id, `ended (${how(r.ended!)})`])),
+  ];
 }
 
 const STATE_LABELS = [
@@ -37,8 +60,9 @@ export function renderStatus(s: StatusSnapshot): string[] {
   const j = s.jobs;
   const lines = ['Queue Status', `  Max parallel: ${s.limits.max_parallel}`, `  Total jobs: ${j.total}`];
   for (const [state, label] of STATE_LABELS) if (j[state] > 0) lines.push(`  ${label}: ${j[state]}`);
-  lines.push('', 'Daemon Status', `  State: ${s.daemon.state ?? 'stopped'}`);
-  if (s.daemon.state === 'running' || s.daemon.state === 'stopping') {
+  // daemon.json of a killed daemon still says running: the state shown is the truth.
+  lines.push('', 'Daemon Status', `  State: ${isDead(s) ? 'dead' : (s.daemon.state ?? 'stopped')}`);
+  if ((s.daemon.state === 'running' || s.daemon.state === 'stopping') && !isDead(s)) {
     lines.push(`  PID: ${s.daemon.pid}`, `  Active jobs: ${s.slots.cpu.used}`, `  Last heartbeat: ${s.daemon.last_heartbeat}`);
   }
   lines.push(`  ${daemonLine(s)}`);
@@ -48,7 +72,7 @@ export function renderStatus(s: StatusSnapshot): string[] {
     `Workspace: ${s.workspace}`,
     `Slots: CPU ${s.slots.cpu.used}/${s.slots.cpu.limit} in use, GPU ${s.slots.gpu.used}/${s.slots.gpu.limit} in use` +
       (s.gpus.length > 0 ? ` (${s.gpus.map((g) => `gpu${g.index} ${g.used}/${g.limit}`).join(', ')})` : ''),
-    `Jobs: ${j.queued} queued${j.waiting_for_gpu > 0 ? ` (${j.waiting_for_gpu} need a GPU)` : ''}, ${j.running} running, ` +
+    `Jobs: ${j.queued} queued${j.waiting_for_gpu > 0 ? ` (${j.waiting_for_gpu} need a GPU)` : ''}, ${j.running} running${endedNote(s)}, ` +
       `${j.succeeded} succeeded, ${j.failed} failed, ${j.canceled} canceled (${j.total} total)`,
   );
   if (s.archived.total > 0) {
@@ -66,11 +90,12 @@ export function renderStatus(s: StatusSnapshot): string[] {
     ]);
     lines.push(...table(rows));
   }
-  if (s.running.length > 0) {
+  const running = s.running.filter((r) => r.ended === null);
+  if (running.length > 0) {
     lines.push('Running:');
     lines.push(
       ...table(
-        s.running.map((r) => [
+        running.map((r) => [
           `  ${r.job_id}`,
           r.run_id,
           r.requires_gpu ? `gpu${r.gpu_device === null ? '' : `:${r.gpu_device}`}` : 'cpu',
@@ -80,6 +105,7 @@ export function renderStatus(s: StatusSnapshot): string[] {
       ),
     );
   }
+  lines.push(...endedLines(s));
   return lines;
 }
 
