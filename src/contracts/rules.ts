@@ -58,6 +58,10 @@ export function planProblems(plan: PlanShape): RuleProblem[] {
   params.forEach((p, i) => {
     if (seen.has(p.path)) problems.push({ path: ['strategy', 'parameters', i, 'path'], message: `repeats "${p.path}"` });
     seen.add(p.path);
+    // The runs of one sweep are ranked against each other, so by one metric.
+    if (p.path === 'metric' || p.path.startsWith('metric.')) {
+      problems.push({ path: ['strategy', 'parameters', i, 'path'], message: 'cannot sweep the metric: one sweep ranks its runs by one metric (set the plan\'s "metric")' });
+    }
   });
   return problems;
 }

@@ -100,7 +100,7 @@ export async function runDirectSweep(
           status,
           result_ref: resultRef(run.runId),
           primary_metric: metric?.value ?? null,
-          ...(metric ? { primary_metric_name: metric.name } : {}),
+          ...(metric ? { primary_metric_name: metric.name, primary_metric_goal: metric.goal } : {}),
         }),
       );
       opts.emit(groupRunDoneToken(run.runId, status));

@@ -7,7 +7,8 @@ import type { Job, JobState } from '../contracts/queue.js';
 import type { RunResult } from '../contracts/result.js';
 import { parseTimestamp } from '../infra/time.js';
 import { isActive, newestJobByRun } from '../queue/jobs.js';
-import { primaryMetricOf } from '../queue/primary-metric.js';
+import { chosenMetricOf, type MetricGoal, type MetricSpec, primaryMetricOf } from '../queue/primary-metric.js';
+import { rankByMetric, rankingMetricOf } from '../queue/ranking.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
 import { visitRunDocuments } from '../workspace/run-files-batch.js';
 import { readArchivedJobs, readQueue } from '../workspace/store.js';
@@ -33,8 +34,12 @@ export interface RunRow {
   started_at: string | null;
   finished_at: string | null;
   duration_ms: number | null;
+  /** The run's primary metric; for a succeeded run without its chosen metric, that name and null. */
   metric_name: string | null;
   metric: number | null;
+  metric_goal: MetricGoal | null;
+  /** Every final metric the run reported (empty before it ends). */
+  metrics: Record<string, number>;
   error: string | null;
 }
 
@@ -59,7 +64,7 @@ export interface HistoryFilter {
 }
 
 /** What a row is made of besides result.json: a queue job, or a run that ran outside the queue. */
-type RowSource = Omit<RunRow, 'device' | 'name' | 'duration_ms' | 'metric_name' | 'metric'> & {
+type RowSource = Omit<RunRow, 'device' | 'name' | 'duration_ms' | 'metric_name' | 'metric' | 'metric_goal' | 'metrics'> & {
   device: string | null;
 };
 
@@ -100,14 +105,17 @@ function outsideSource(run: OutsideRun): RowSource {
 
 function rowOf(source: RowSource, result: RunResult | undefined): RunRow {
   const metric = result && result.status === 'succeeded' ? primaryMetricOf(result) : null;
+  const missing = result?.status === 'succeeded' && !metric ? chosenMetricOf(result) : null;
   const started = source.started_at ? parseTimestamp(source.started_at) : undefined;
   const finished = source.finished_at ? parseTimestamp(source.finished_at) : undefined;
   return {
     ...source,
     name: typeof result?.name === 'string' ? result.name : null,
     duration_ms: result?.duration_ms ?? (started !== undefined && finished !== undefined ? finished - started : null),
-    metric_name: metric?.name ?? null,
+    metric_name: metric?.name ?? missing?.name ?? null,
     metric: metric?.value ?? null,
+    metric_goal: metric?.goal ?? missing?.goal ?? null,
+    metrics: { ...(result?.summary?.metrics ?? {}) },
   };
 }
 
@@ -128,4 +136,16 @@ export async function runHistory(ws: WorkspacePaths, filter: HistoryFilter = {})
   }
   const key = (r: RunRow): number => parseTimestamp(r.started_at ?? r.created_at) ?? 0;
   return rows.sort((a, b) => key(b) - key(a) || b.run_id.localeCompare(a.run_id));
+}
+
+/**
+ * The metric a list of runs is compared by (the one most of them report; a run missing its chosen
+ * metric still names it) and, with `sortByMetric`, the runs best first under its goal, the others after
+ * in their order (`history --sort metric`, the dashboard's runs sorted by metric).
+ */
+export function rankRuns(rows: RunRow[], sortByMetric: boolean): { metric: MetricSpec | null; rows: RunRow[] } {
+  const metric = rankingMetricOf(rows.filter((r) => r.metric_name !== null));
+  if (!sortByMetric) return { metric, rows };
+  const { ranked, unranked } = rankByMetric(rows, metric);
+  return { metric, rows: [...ranked, ...unranked] };
 }

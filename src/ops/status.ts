@@ -9,6 +9,7 @@ import { type EndedJob, jobEndedUnrecorded } from '../daemon/exit-status.js';
 import { probeDaemonProcess } from '../daemon/liveness.js';
 import { assessDaemon, type DaemonHealth } from '../queue/daemon-health.js';
 import { countByState } from '../queue/jobs.js';
+import { defaultGoal, type MetricSpec } from '../queue/primary-metric.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
 import { listGroups, readDaemonStatus, readQueue } from '../workspace/store.js';
 
@@ -31,6 +32,8 @@ export interface GroupProgress {
   progress: number;
   best_run_id: string | null;
   best_primary_metric: number | null;
+  /** What `best_primary_metric` is: the group's chosen metric, else the best run's (null: none yet). */
+  metric: MetricSpec | null;
 }
 
 export interface RunningJob {
@@ -106,7 +109,15 @@ export function groupProgress(group: Group): GroupProgress {
     progress: total === 0 ? 1 : done / total,
     best_run_id: group.summary.best_run_id ?? null,
     best_primary_metric: group.summary.best_primary_metric ?? null,
+    metric: groupMetric(group),
   };
+}
+
+function groupMetric(group: Group): MetricSpec | null {
+  if (group.metric) return { name: group.metric.name, goal: group.metric.goal };
+  const best = group.runs.find((r) => r.run_id === group.summary.best_run_id);
+  if (!best?.primary_metric_name) return null;
+  return { name: best.primary_metric_name, goal: best.primary_metric_goal ?? defaultGoal(best.primary_metric_name) };
 }
 
 const runningView = (j: Job, ended: EndedJob | undefined): RunningJob => ({

@@ -4,7 +4,7 @@
  * - list: the i-th run takes the i-th value of every parameter (NEW: the original accepted but
  *   never implemented it).
  * Overrides are dot paths applied to a deep copy of the base request; missing objects are created and
- * a `null` value deletes the key.
+ * a `null` value deletes the key. A plan's `metric` replaces the base request's in every run.
  */
 import type { SweepPlan } from '../contracts/plan.js';
 import { type RunRequest, RequestSchema } from '../contracts/request.js';
@@ -83,6 +83,8 @@ export interface ExpandOptions {
 /** One run's request before it is checked: the base request with the run's overrides, stamped. */
 export function draftRequest(plan: SweepPlan, overrides: Overrides, options: ExpandOptions): Record<string, unknown> {
   const draft = applyOverrides(plan.base_request as Record<string, unknown>, overrides);
+  // The plan's metric ranks every run of the sweep, over the base request's own (docs/training.md).
+  if (plan.metric) draft.metric = { ...plan.metric };
   draft.sweep_group_id = options.groupId;
   draft.created_at = options.createdAt;
   draft.created_by = options.createdBy;

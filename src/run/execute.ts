@@ -21,7 +21,7 @@ import type { ResultStatus, RunResult } from '../contracts/result.js';
 import type { Clock } from '../infra/clock.js';
 import { MissingFilesError } from '../infra/errors.js';
 import { formatUtcSeconds } from '../infra/time.js';
-import { primaryMetricOf } from '../queue/primary-metric.js';
+import { chosenMetricOf, decidePrimaryMetric } from '../queue/primary-metric.js';
 import { ensureDirSync, readTextIfExists, readTextIfExistsSync, removeFileSync, replaceFileSync, serialize, writeJsonAtomic } from '../workspace/json-file.js';
 import { displayPath, type WorkspacePaths } from '../workspace/paths.js';
 import { type DeviceDecision, decideDevice, deviceEnv, ENV_GPU_ID, ENV_GPU_PRESENT } from './device.js';
@@ -196,6 +196,8 @@ function effectiveConfig(request: RunRequest, device: DeviceDecision): Record<st
     dataset: { path: request.dataset.path, label_column: request.dataset.label_column, test_size: 0.2 },
     seed: request.seed ?? DEFAULT_SEED,
     ...(request.command ? { command: request.command } : {}),
+    // Kept with the run (and its launch record), so its conclusion ranks by the metric it was told.
+    ...(request.metric ? { metric: { name: request.metric.name, goal: request.metric.goal } } : {}),
   };
 }
 
@@ -222,8 +224,9 @@ async function finish(ctx: RunContext, status: ResultStatus, extra: Partial<RunR
     ...(ctx.name ? { name: ctx.name } : {}),
     ...extra,
   };
-  if (result.summary?.metrics && !result.summary.primary_metric) {
-    const primary = primaryMetricOf(result);
+  // The one place a run's primary metric is decided (whatever the trainer proposed): docs/training.md.
+  if (result.summary?.metrics && result.summary.primary_metric?.name !== 'dry_run') {
+    const primary = decidePrimaryMetric(result.summary.metrics, chosenMetricOf(result));
     result.summary = { ...result.summary, primary_metric: primary ? { ...primary } : null };
   }
   result.artifacts = extra.artifacts ?? (await listArtifacts(ctx.runDir));
@@ -357,7 +360,7 @@ async function dryRun(ctx: RunContext, opts: PrepareOptions, request: RunRequest
   }
   log.info('Dry run: request, dataset and hyperparameters are valid; nothing was trained');
   return finish(ctx, 'succeeded', {
-    summary: { metrics: { dry_run: 1.0 }, primary_metric: { name: 'dry_run', value: 1.0 } },
+    summary: { metrics: { dry_run: 1.0 }, primary_metric: { name: 'dry_run', value: 1.0, goal: 'maximize' } },
     effective_config: { ...config, dry_run: true },
   });
 }

@@ -48,7 +48,8 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
 "use strict";
 const token = new URLSearchParams(location.search).get("token") || "";
 let status = null;
-const filters = { group: "", state: "" };
+const filters = { group: "", state: "", sort: "time" };
+let allMetrics = false;
 
 /** Builds an element; string children become text nodes (never HTML). */
 function h(tag, attrs, ...children) {
@@ -63,6 +64,25 @@ function h(tag, attrs, ...children) {
 }
 const svg = (tag, attrs) => { const el = document.createElementNS("http://www.w3.org/2000/svg", tag); for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v)); return el; };
 const fmt = (v) => (typeof v === "number" ? (Math.round(v * 10000) / 10000).toString() : "-");
+/** A metric value with d decimals; a tiny non-zero one in exponent form (as the CLI). */
+function fmtD(v, d) {
+  if (typeof v !== "number") return "—";
+  return v !== 0 && Math.abs(v) < Math.pow(10, -d) ? v.toExponential(d - 1) : v.toFixed(d);
+}
+/** At least 4 decimals; more only when two different values would otherwise print alike (as the CLI). */
+function decimalsFor(values) {
+  const vs = [...new Set(values.filter((v) => typeof v === "number" && isFinite(v)))];
+  for (let d = 4; d < 12; d++) if (new Set(vs.map((v) => fmtD(v, d))).size === vs.length) return d;
+  return 12;
+}
+/** "loss ↓" / "accuracy ↑": the metric and the direction that is better. */
+const metricLabel = (m) => (m ? m.name + " " + (m.goal === "minimize" ? "↓" : "↑") : "Metric");
+/** A run's metric cell: the value under the shared metric, its own name when it differs, — without. */
+function metricCell(r, metric, d) {
+  if (typeof r.metric !== "number") return "—";
+  if (metric && r.metric_name === metric.name) return fmtD(r.metric, d);
+  return metricLabel({ name: r.metric_name, goal: r.metric_goal }) + " " + fmtD(r.metric, d);
+}
 const dur = (ms) => (typeof ms === "number" ? (ms < 60000 ? (ms / 1000).toFixed(1) + " s" : Math.round(ms / 60000) + " min") : "-");
 async function getJson(path) { const r = await fetch(path, { cache: "no-store" }); const j = await r.json(); if (!r.ok) throw new Error(j.error || r.statusText); return j; }
 async function act(path) {
@@ -97,12 +117,13 @@ function renderHeader(s) {
 }
 
 function groupsSection(s) {
+  const d = decimalsFor(s.groups.map((g) => g.best_primary_metric));
   const rows = s.groups.map((g) => h("tr", { "data-group": g.group_id },
     h("td", {}, h("a", { href: "#/group/" + encodeURIComponent(g.group_id) }, g.name), h("div", { class: "muted" }, g.group_id)),
     h("td", {}, h("span", { class: "state " + g.status }, g.status + (g.paused ? " (paused)" : ""))),
     h("td", {}, h("span", { class: "bar " + g.status }, h("div", { style: "width:" + Math.round(g.progress * 100) + "%" })), " " + g.done + "/" + g.total),
     h("td", {}, g.queued + " queued · " + g.running + " running · " + g.succeeded + " ok · " + g.failed + " failed · " + g.canceled + " canceled"),
-    h("td", {}, g.best_run_id ? h("a", { href: "#/run/" + encodeURIComponent(g.best_run_id) }, fmt(g.best_primary_metric)) : "-"),
+    h("td", { "data-testid": "group-best" }, g.best_run_id ? h("a", { href: "#/run/" + encodeURIComponent(g.best_run_id) }, (g.metric ? metricLabel(g.metric) + " " : "") + fmtD(g.best_primary_metric, d)) : "—"),
     h("td", {},
       g.paused ? h("button", { "data-action": "resume", onclick: () => act("/api/groups/" + encodeURIComponent(g.group_id) + "/resume") }, "Resume")
                : h("button", { "data-action": "pause", onclick: () => act("/api/groups/" + encodeURIComponent(g.group_id) + "/pause") }, "Pause"),
@@ -116,21 +137,27 @@ function groupsSection(s) {
 
 async function runsSection(s) {
   const q = new URLSearchParams(); if (filters.group) q.set("group", filters.group); if (filters.state) q.set("state", filters.state);
-  const { runs } = await getJson("/api/runs?" + q);
+  if (filters.sort !== "time") q.set("sort", filters.sort);
+  const { runs, metric } = await getJson("/api/runs?" + q);
+  // One header names the metric when every run has the same one; a mix names it in each cell.
+  const shared = metric && runs.every((r) => r.metric_name === null || r.metric_name === metric.name) ? metric : null;
+  const d = decimalsFor(runs.map((r) => r.metric));
   const groupSelect = h("select", { "data-testid": "filter-group", onchange: (e) => { filters.group = e.target.value; refresh(); } },
     h("option", { value: "" }, "all groups"), s.groups.map((g) => h("option", { value: g.group_id, selected: filters.group === g.group_id }, g.name + " (" + g.group_id + ")")));
   const stateSelect = h("select", { "data-testid": "filter-state", onchange: (e) => { filters.state = e.target.value; refresh(); } },
     h("option", { value: "" }, "all states"), ["queued", "running", "succeeded", "failed", "canceled"].map((st) => h("option", { value: st, selected: filters.state === st }, st)));
+  const sortSelect = h("select", { "data-testid": "sort", onchange: (e) => { filters.sort = e.target.value; refresh(); } },
+    h("option", { value: "time", selected: filters.sort === "time" }, "newest first"), h("option", { value: "metric", selected: filters.sort === "metric" }, "best " + (metric ? metric.name : "metric") + " first"));
   const rows = runs.map((r) => h("tr", { "data-run": r.run_id },
     h("td", {}, h("a", { href: "#/run/" + encodeURIComponent(r.run_id) }, r.run_id), r.name ? h("div", { class: "muted" }, r.name) : null),
     h("td", {}, h("span", { class: "state " + r.state }, r.state)),
     h("td", {}, r.device || (r.requires_gpu ? "gpu (wanted)" : "-")),
     h("td", { "data-testid": "run-origin" }, r.origin === "daemon" ? "daemon, attempt " + r.attempt : r.origin === "direct-sweep" ? "direct sweep" : "foreground"), h("td", {}, dur(r.duration_ms)),
-    h("td", {}, r.metric === null ? (r.error ? h("span", { class: "muted", title: r.error }, r.error.slice(0, 60)) : "-") : r.metric_name + " " + fmt(r.metric)),
+    h("td", { "data-testid": "run-metric" }, r.metric === null && r.error ? h("span", { class: "muted", title: r.error }, r.error.slice(0, 60)) : metricCell(r, shared, d)),
     h("td", {}, r.state === "queued" || r.state === "running" ? h("button", { class: "danger", "data-action": "cancel-run", onclick: () => act("/api/runs/" + encodeURIComponent(r.run_id) + "/cancel") }, "Cancel") : null),
   ));
-  return h("section", { "data-testid": "runs" }, h("h2", {}, "Runs"), h("div", { class: "filters" }, groupSelect, stateSelect),
-    h("table", {}, h("tr", {}, ["Run", "Status", "Device", "Ran by", "Duration", "Primary metric", ""].map((t) => h("th", {}, t))), rows));
+  return h("section", { "data-testid": "runs" }, h("h2", {}, "Runs"), h("div", { class: "filters" }, groupSelect, stateSelect, sortSelect),
+    h("table", {}, h("tr", {}, ["Run", "Status", "Device", "Ran by", "Duration", shared ? metricLabel(shared) : "Primary metric", ""].map((t) => h("th", {}, t))), rows));
 }
 
 /** Line chart of every metric in metrics.jsonl by step. */
@@ -188,6 +215,9 @@ async function runView(runId) {
   const state = d.job ? d.job.state : (d.result ? d.result.status : "unknown");
   const logEl = h("pre", { "data-testid": "log" }, logState.text.split("\n").slice(-400).join("\n"));
   const artifacts = (d.result && d.result.artifacts) || [];
+  const summary = (d.result && d.result.summary) || {};
+  const finals = summary.metrics || {};
+  const primary = summary.primary_metric;
   const view = h("div", {},
     h("section", {}, h("a", { href: "#/" }, "← all runs"),
       h("h2", {}, "Run " + runId + (d.request && d.request.name ? " — " + d.request.name : "")),
@@ -199,6 +229,9 @@ async function runView(runId) {
     h("div", { class: "row" },
       h("section", {}, h("h2", {}, "Metrics"), metricsChart(points)),
       h("section", {}, h("h2", {}, "Effective config"), h("pre", { "data-testid": "config" }, JSON.stringify(d.result ? d.result.effective_config : d.request, null, 2)),
+        h("h2", {}, "Final metrics"), Object.keys(finals).length
+          ? h("table", { "data-testid": "final-metrics" }, Object.keys(finals).sort().map((n) => h("tr", {}, h("td", {}, primary && primary.name === n ? metricLabel(primary) + " (ranks runs)" : n), h("td", {}, fmtD(finals[n], decimalsFor([finals[n]]))))))
+          : h("p", { class: "muted" }, "none yet"),
         h("h2", {}, "Artifacts"), artifacts.length ? h("ul", {}, artifacts.map((a) => h("li", {}, a.path + " (" + a.type + ", " + a.bytes + " bytes)"))) : h("p", { class: "muted" }, "none yet"))),
     h("section", {}, h("h2", {}, "Log"), logEl));
   document.getElementById("main").replaceChildren(view);
@@ -207,7 +240,13 @@ async function runView(runId) {
 
 let groupParam = null;
 async function groupView(gid) {
-  const { group, leaderboard } = await getJson("/api/groups/" + encodeURIComponent(gid));
+  const { group, leaderboard, metric } = await getJson("/api/groups/" + encodeURIComponent(gid));
+  const d = decimalsFor(leaderboard.map((r) => r.metric));
+  // The other metrics, on demand: one column each, decimals per column.
+  const others = allMetrics ? [...new Set(leaderboard.flatMap((r) => Object.keys(r.metrics || {})))].filter((n) => !metric || n !== metric.name).sort() : [];
+  const otherD = others.map((n) => decimalsFor(leaderboard.map((r) => (r.metrics || {})[n])));
+  const toggle = h("label", {}, h("input", { type: "checkbox", "data-testid": "all-metrics", checked: allMetrics, onchange: (e) => { allMetrics = e.target.checked; refresh(); } }), " all metrics");
+  const hints = leaderboard.filter((r) => r.hint).map((r) => h("li", {}, r.hint));
   const params = [...new Set(leaderboard.flatMap((r) => Object.keys(r.overrides)))];
   if (!params.includes(groupParam)) groupParam = params[0] || null;
   const select = h("select", { onchange: (e) => { groupParam = e.target.value; refresh(); } }, params.map((p) => h("option", { value: p, selected: p === groupParam }, p)));
@@ -215,12 +254,17 @@ async function groupView(gid) {
     h("section", {}, h("a", { href: "#/" }, "← dashboard"), h("h2", {}, group.name + " (" + group.group_id + ")"),
       group.notes ? h("p", { class: "muted" }, group.notes) : null,
       h("p", {}, h("span", { class: "state " + group.status }, group.status), " · " + group.summary.succeeded + " ok, " + group.summary.failed + " failed, " + group.summary.canceled + " canceled of " + group.summary.total)),
-    h("section", {}, h("h2", {}, "Primary metric against ", select), groupParam ? sweepChart(leaderboard, groupParam) : h("p", {}, "nothing swept")),
-    h("section", {}, h("h2", {}, "Leaderboard"), h("table", { "data-testid": "leaderboard" },
-      h("tr", {}, ["#", "Run", "Status", "Family", "Device", "Metric", "Time", "Swept values"].map((t) => h("th", {}, t))),
-      leaderboard.map((r) => h("tr", {}, h("td", {}, r.rank === null ? "-" : String(r.rank)), h("td", {}, h("a", { href: "#/run/" + encodeURIComponent(r.run_id) }, r.run_id)),
+    h("section", {}, h("h2", {}, (metric ? metricLabel(metric) : "Primary metric") + " against ", select), groupParam ? sweepChart(leaderboard, groupParam) : h("p", {}, "nothing swept")),
+    h("section", {}, h("h2", {}, "Leaderboard", metric ? h("span", { class: "muted", "data-testid": "ranked-by" }, " — ranked by " + metric.name + ", " + (metric.goal === "minimize" ? "lower" : "higher") + " is better") : null),
+      h("div", { class: "filters" }, toggle),
+      h("table", { "data-testid": "leaderboard" },
+      h("tr", {}, ["#", "Run", "Status", "Family", "Device", metricLabel(metric), ...others, "Time", "Swept values"].map((t) => h("th", {}, t))),
+      leaderboard.map((r) => h("tr", { "data-run": r.run_id }, h("td", {}, r.rank === null ? "-" : String(r.rank)), h("td", {}, h("a", { href: "#/run/" + encodeURIComponent(r.run_id) }, r.run_id)),
         h("td", {}, h("span", { class: "state " + r.status }, r.status)), h("td", {}, r.family || "-"), h("td", {}, r.device || "-"),
-        h("td", {}, r.metric === null ? "-" : r.metric_name + " " + fmt(r.metric)), h("td", {}, dur(r.duration_ms)), h("td", {}, JSON.stringify(r.overrides)))))));
+        h("td", { "data-testid": "metric", title: r.hint || "" }, metricCell(r, metric, d)),
+        others.map((n, i) => h("td", {}, fmtD((r.metrics || {})[n], otherD[i]))),
+        h("td", {}, dur(r.duration_ms)), h("td", {}, JSON.stringify(r.overrides))))),
+      hints.length ? h("ul", { class: "muted", "data-testid": "metric-hints" }, hints) : null));
   document.getElementById("main").replaceChildren(view);
 }
 

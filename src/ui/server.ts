@@ -11,8 +11,8 @@ import { type JobState, JOB_STATES } from '../contracts/constants.js';
 import type { Clock } from '../infra/clock.js';
 import { RunForgeError, ExitCode } from '../infra/errors.js';
 import { cancelGroup, cancelRun, retryFailed, setGroupPaused } from '../ops/control.js';
-import { runHistory } from '../ops/history.js';
-import { assertSafeId } from '../ops/ids.js';
+import { rankRuns, runHistory } from '../ops/history.js';
+import { resolveGroupId, resolveRunId } from '../ops/ids.js';
 import { leaderboard } from '../ops/leaderboard.js';
 import { readLog, readMetricPoints, runDetail } from '../ops/run-detail.js';
 import { collectStatus } from '../ops/status.js';
@@ -118,7 +118,8 @@ export async function startUiServer(ws: WorkspacePaths, clock: Clock, options: U
       }
       req.resume();
       if (parts[0] === 'api' && parts[1] === 'groups' && parts[2] && parts[3]) {
-        const gid = assertSafeId('group id', parts[2]);
+        // Ids as the CLI takes them: a unique prefix or `latest` too (an ambiguous one is a 400).
+        const gid = await resolveGroupId(ws, parts[2]);
         switch (parts[3]) {
           case 'pause':
             return send(res, 200, { group_id: gid, paused: (await setGroupPaused(ws, clock, gid, true)).group.paused });
@@ -157,19 +158,24 @@ export async function startUiServer(ws: WorkspacePaths, clock: Clock, options: U
         if (!parts[2]) {
           const state = url.searchParams.get('state') || undefined;
           if (state && !(JOB_STATES as readonly string[]).includes(state)) return send(res, 400, { error: `Unknown state ${state}` });
-          const group = url.searchParams.get('group') || undefined;
-          return send(res, 200, { runs: await runHistory(ws, { group, state: state as JobState | undefined }) });
+          const typedGroup = url.searchParams.get('group') || undefined;
+          const group = typedGroup === undefined ? undefined : await resolveGroupId(ws, typedGroup);
+          const sort = url.searchParams.get('sort') || 'time';
+          if (sort !== 'time' && sort !== 'metric') return send(res, 400, { error: `Unknown sort ${sort} (time or metric)` });
+          const ranked = rankRuns(await runHistory(ws, { group, state: state as JobState | undefined }), sort === 'metric');
+          return send(res, 200, { metric: ranked.metric, runs: ranked.rows });
         }
-        const runId = parts[2];
+        const runId = await resolveRunId(ws, parts[2]);
         if (parts[3] === 'log') return send(res, 200, await readLog(ws, runId, Number(url.searchParams.get('from') ?? 0) || 0));
         if (parts[3] === 'metrics') return send(res, 200, { points: await readMetricPoints(ws, runId) });
         return send(res, 200, await runDetail(ws, runId));
       }
       case 'groups': {
-        const gid = assertSafeId('group id', parts[2] ?? '');
+        const gid = await resolveGroupId(ws, parts[2] ?? '');
         const group = await readGroup(ws, gid);
         if (!group) return send(res, 404, { error: `Group not found: ${gid}` });
-        return send(res, 200, { group, leaderboard: await leaderboard(ws, group) });
+        const board = await leaderboard(ws, group);
+        return send(res, 200, { group, metric: board.metric, leaderboard: board.rows });
       }
     }
     return send(res, 404, { error: 'Not found' });

@@ -134,10 +134,10 @@ describe('metric {name: loss, goal: minimize} over a queued sweep', () => {
     expect(await page.locator('[data-testid=metric-hints] li').allTextContents()).toEqual([`${runOf(gid, 4)} has no "loss": it reported "accuracy"`]);
     await page.locator('[data-testid=all-metrics]').check();
     await board.locator('th', { hasText: /^accuracy$/ }).waitFor();
-    await page.evaluate(() => (location.hash = '#/'));
+    await page.evaluate('location.hash = "#/"');
     await page.locator('[data-testid=group-best]').waitFor();
     expect(await page.locator('[data-testid=group-best]').textContent()).toBe('loss ↓ 0.5000');
-    await page.evaluate((id) => (location.hash = `#/run/${id}`), runOf(gid, 1));
+    await page.evaluate(`location.hash = "#/run/${runOf(gid, 1)}"`);
     await page.locator('[data-testid=final-metrics]').waitFor();
     expect(await page.locator('[data-testid=final-metrics] tr').allInnerTexts()).toEqual(['accuracy\t0.7000', 'loss ↓ (ranks runs)\t0.9123']);
   }, 180_000);

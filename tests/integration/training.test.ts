@@ -29,7 +29,7 @@ describe('runforge run trains for real', () => {
     const result = readJson(path.join(dir, 'result.json'));
     expect(result.status).toBe('succeeded');
     expect(result.summary.metrics.accuracy).toBeGreaterThan(0.85);
-    expect(result.summary.primary_metric).toEqual({ name: 'accuracy', value: result.summary.metrics.accuracy });
+    expect(result.summary.primary_metric).toEqual({ name: 'accuracy', value: result.summary.metrics.accuracy, goal: 'maximize' });
     expect(result.started_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     expect(result.effective_config.model.family).toBe(family);
     expect(result.effective_config.device).toEqual({ type: 'cpu' });
@@ -160,7 +160,7 @@ describe('runforge run trains for real', () => {
     expect(r.lines).toContain('[RF:EPOCH=3/3]');
     const result = readJson(path.join(dir, 'result.json'));
     expect(result.summary.metrics).toEqual({ loss: 1 / 3, accuracy: 0.9 });
-    expect(result.summary.primary_metric).toEqual({ name: 'accuracy', value: 0.9 });
+    expect(result.summary.primary_metric).toEqual({ name: 'accuracy', value: 0.9, goal: 'maximize' });
   });
 
   it('--dry-run checks the dataset and label column without training', async () => {

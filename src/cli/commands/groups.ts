@@ -1,20 +1,22 @@
 import { groupProgress } from '../../ops/status.js';
 import { listGroups, readGroup } from '../../workspace/store.js';
 import { MissingFilesError, UsageError } from '../../infra/errors.js';
-import { assertSafeId } from '../../ops/ids.js';
+import { resolveGroupId, workspaceShortIds } from '../../ops/ids.js';
 import { leaderboard } from '../../ops/leaderboard.js';
 import type { WorkspacePaths } from '../../workspace/paths.js';
-import { formatMetric, percent, table } from '../format.js';
+import { percent, table } from '../format.js';
+import { allMetricColumns, metricCells, metricHeader, metricNames } from '../metric-columns.js';
+import { formatMetricValue, metricDecimals, metricLabel } from '../../queue/ranking.js';
 import { resolveWorkspace } from '../options.js';
 import { out, outJson } from '../output.js';
 
 export async function groupsCommand(
   action: string | undefined,
   gid: string | undefined,
-  opts: { workspace?: string; json?: boolean },
+  opts: { workspace?: string; json?: boolean; allMetrics?: boolean },
 ): Promise<number> {
   const ws = resolveWorkspace(opts.workspace);
-  if (action !== undefined) return showGroup(ws, action, gid, opts.json === true);
+  if (action !== undefined) return showGroup(ws, action, gid, opts);
   const groups = (await listGroups(ws)).map(groupProgress);
   if (opts.json) {
     outJson({ groups });
@@ -24,17 +26,19 @@ export async function groupsCommand(
     out('No groups yet. Enqueue a sweep with: runforge enqueue-sweep --plan plan.json');
     return 0;
   }
+  const short = await workspaceShortIds(ws);
+  const decimals = metricDecimals(groups.map((g) => g.best_primary_metric));
   const rows = [
     ['GROUP', 'STATUS', 'DONE', 'OK', 'FAILED', 'CANCELED', 'BEST RUN', 'BEST', 'NAME'],
     ...groups.map((g) => [
-      g.group_id,
+      short.group(g.group_id),
       g.paused ? `${g.status} (paused)` : g.status,
       `${g.done}/${g.total} ${percent(g.progress)}`,
       String(g.succeeded),
       String(g.failed),
       String(g.canceled),
-      g.best_run_id ?? '-',
-      formatMetric(g.best_primary_metric),
+      g.best_run_id === null ? '-' : short.run(g.best_run_id),
+      g.metric && g.best_primary_metric !== null ? `${metricLabel(g.metric)} ${formatMetricValue(g.best_primary_metric, decimals)}` : '-',
       g.name,
     ]),
   ];
@@ -43,26 +47,32 @@ export async function groupsCommand(
 }
 
 /** `groups show <gid>`: a sweep's leaderboard. */
-async function showGroup(ws: WorkspacePaths, action: string, gid: string | undefined, json: boolean): Promise<number> {
+async function showGroup(ws: WorkspacePaths, action: string, gid: string | undefined, opts: { json?: boolean; allMetrics?: boolean }): Promise<number> {
   if (action !== 'show' || gid === undefined) throw new UsageError('Use `runforge groups` or `runforge groups show <group-id>`');
-  const group = await readGroup(ws, assertSafeId('group id', gid));
+  const group = await readGroup(ws, await resolveGroupId(ws, gid));
   if (!group) throw new MissingFilesError(`Group not found: ${gid}`);
-  const rows = await leaderboard(ws, group);
-  if (json) return (outJson({ group: groupProgress(group), leaderboard: rows }), 0);
+  const { metric, rows } = await leaderboard(ws, group);
+  if (opts.json) return (outJson({ group: groupProgress(group), metric, leaderboard: rows }), 0);
   const p = groupProgress(group);
   out(`${group.name} (${group.group_id}): ${group.status}${group.paused ? ', paused' : ''}, ${p.done}/${p.total} done`);
+  if (metric) out(`Ranked by ${metric.name} (${metric.goal === 'minimize' ? 'lower' : 'higher'} is better)${group.metric ? '' : ': no metric was chosen, the fallback named it'}`);
+  const ranking = metricCells(rows, metric);
+  const short = await workspaceShortIds(ws);
+  const extra = opts.allMetrics ? allMetricColumns(rows, metricNames(rows).filter((n) => n !== metric?.name)) : [];
   table([
-    ['#', 'RUN', 'STATUS', 'FAMILY', 'DEVICE', 'METRIC', 'TIME', 'SWEPT VALUES'],
-    ...rows.map((r) => [
+    ['#', 'RUN', 'STATUS', 'FAMILY', 'DEVICE', metricHeader(metric), ...extra.map((c) => c[0]!), 'TIME', 'SWEPT VALUES'],
+    ...rows.map((r, i) => [
       r.rank === null ? '-' : String(r.rank),
-      r.run_id,
+      short.run(r.run_id),
       r.status,
       r.family ?? '-',
       r.device ?? '-',
-      r.metric === null ? '-' : `${r.metric_name} ${formatMetric(r.metric)}`,
+      ranking[i]!,
+      ...extra.map((c) => c[i + 1]!),
       r.duration_ms === null ? '-' : `${(r.duration_ms / 1000).toFixed(1)}s`,
       JSON.stringify(r.overrides),
     ]),
   ]).forEach((l) => out(l));
+  for (const r of rows) if (r.hint) out(`Note: ${r.hint}`);
   return 0;
 }
