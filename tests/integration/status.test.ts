@@ -79,8 +79,11 @@ describe('queue-status', () => {
     expect(r.lines).toContain('Slots: CPU 1/3 in use, GPU 1/2 in use');
     expect(r.lines).toContain('Jobs: 2 queued (1 need a GPU), 1 running, 1 succeeded, 1 failed, 0 canceled (5 total)');
     expect(r.stdout).toContain('Groups:');
-    expect(r.stdout).toContain(gid);
-    expect(r.stdout).toMatch(new RegExp(`${gid}-run-001\\s+gpu:1\\s+attempt 1`));
+    // Short ids since issue 14: the one group's id as its first 7 characters, its run as <short>-run-NNN.
+    const short = gid.slice(0, 7);
+    expect(r.lines).toContainEqual(expect.stringMatching(new RegExp(`^ {2}${short}\\s+running\\s+\\d/5 done .* lr sweep$`)));
+    expect(r.stdout).toMatch(new RegExp(`  job_\\d{8}_\\d{6}_[0-9a-f]{1,11}\\s+${short}-run-001\\s+gpu:1\\s+attempt 1`));
+    expect(r.stdout).not.toContain(gid);
   });
 
   it.each([
@@ -108,7 +111,7 @@ describe('groups', () => {
     const r = await runCli(['groups'], { cwd: ws });
     expect(r.code).toBe(0);
     expect(r.lines[0]).toMatch(/^GROUP\s+STATUS\s+DONE\s+OK\s+FAILED\s+CANCELED\s+BEST RUN\s+BEST\s+NAME$/);
-    expect(r.lines[1]).toMatch(new RegExp(`^${gid}\\s+running \\(paused\\)\\s+2/5 40%\\s+1\\s+1\\s+0\\s+-\\s+-\\s+lr sweep$`));
+    expect(r.lines[1]).toMatch(new RegExp(`^${gid.slice(0, 7)}\\s+running \\(paused\\)\\s+2/5 40%\\s+1\\s+1\\s+0\\s+-\\s+-\\s+lr sweep$`));
     const j = parseJsonOut<any>(await runCli(['groups', '--json'], { cwd: ws }));
     expect(j.groups[0]).toMatchObject({ group_id: gid, paused: true, total: 5, done: 2, succeeded: 1, failed: 1, running: 1, queued: 2, progress: 0.4 });
   });

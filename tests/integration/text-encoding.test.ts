@@ -52,11 +52,13 @@ describe('non-ASCII text from the built CLI', () => {
       return r;
     };
 
+    // Listings show short ids since issue 14: the only group's first 7 characters.
+    const short = gid.slice(0, 7);
     const status = await cli(['queue-status']);
     expect(status.code).toBe(0);
-    expect(status.lines.find((l) => l.includes(gid))).toMatch(new RegExp(`completed .* best \\S+ +${GROUP_NAME}$`));
+    expect(status.lines.find((l) => l.startsWith(`  ${short} `))).toMatch(new RegExp(`completed .* best \\S+ +${GROUP_NAME}$`));
     const groups = await cli(['groups']);
-    expect(groups.lines.find((l) => l.startsWith(gid))).toMatch(new RegExp(` ${GROUP_NAME}$`));
+    expect(groups.lines.find((l) => l.startsWith(`${short} `))).toMatch(new RegExp(` ${GROUP_NAME}$`));
     const watch = await cli(['watch', '--once']);
     expect(watch.code).toBe(0);
     expect(watch.stdout).toContain(`  ${GROUP_NAME}\n`);
@@ -65,7 +67,7 @@ describe('non-ASCII text from the built CLI', () => {
     expect(show.lines[0]).toBe(`${GROUP_NAME} (${gid}): completed, 2/2 done`);
     const history = await cli(['history']);
     expect(history.code).toBe(0);
-    expect(history.stdout).toContain(run1);
+    expect(history.stdout).toContain(`${short}-run-001 `);
     const logs = await cli(['logs', run1]);
     expect(logs.code).toBe(0);
     expect(logs.lines.filter((l) => l.includes(PRINTED)).map((l) => l.replace(/^\[[\d: -]+\] /, ''))).toEqual([

@@ -1,4 +1,5 @@
 import { systemClock } from '../../infra/clock.js';
+import { FULL_IDS, type ShortIds, workspaceShortIds } from '../../ops/ids.js';
 import { collectStatus, type StatusSnapshot } from '../../ops/status.js';
 import { STALE_HEARTBEAT_REASON } from '../../queue/daemon-health.js';
 import { formatAge, formatMetric, percent, table } from '../format.js';
@@ -33,14 +34,14 @@ const endedCount = (s: StatusSnapshot): number => s.running.filter((r) => r.ende
 const endedNote = (s: StatusSnapshot): string => (endedCount(s) > 0 ? ` (${endedCount(s)} of them ended, not yet recorded)` : '');
 
 /** The jobs that ended while no daemon was alive to record them (a daemon records them when it starts). */
-export function endedLines(s: StatusSnapshot): string[] {
+export function endedLines(s: StatusSnapshot, short: ShortIds = FULL_IDS): string[] {
   const ended = s.running.filter((r) => r.ended !== null);
   if (ended.length === 0) return [];
   const how = (e: NonNullable<StatusSnapshot['running'][number]['ended']>): string =>
     e.result_status ?? (e.exit_code === null ? 'process gone' : `exit ${e.exit_code}`);
   return [
     'Ended while no daemon was running (recorded when one starts):',
-    ...table(ended.map((r) => [`  ${r.job_id}`, r.run_id, `ended (${how(r.ended!)})`])),
+    ...table(ended.map((r) => [`  ${short.job(r.job_id)}`, short.run(r.run_id), `ended (${how(r.ended!)})`])),
   ];
 }
 
@@ -56,7 +57,7 @@ const STATE_LABELS = [
  * The original's layout first (Queue Status, Daemon Status, Paused Groups), then what the port adds:
  * heartbeat health, slots, per-group progress and the running jobs.
  */
-export function renderStatus(s: StatusSnapshot): string[] {
+export function renderStatus(s: StatusSnapshot, short: ShortIds = FULL_IDS): string[] {
   const j = s.jobs;
   const lines = ['Queue Status', `  Max parallel: ${s.limits.max_parallel}`, `  Total jobs: ${j.total}`];
   for (const [state, label] of STATE_LABELS) if (j[state] > 0) lines.push(`  ${label}: ${j[state]}`);
@@ -66,7 +67,7 @@ export function renderStatus(s: StatusSnapshot): string[] {
     lines.push(`  PID: ${s.daemon.pid}`, `  Active jobs: ${s.slots.cpu.used}`, `  Last heartbeat: ${s.daemon.last_heartbeat}`);
   }
   lines.push(`  ${daemonLine(s)}`);
-  if (s.paused_groups.length > 0) lines.push('', 'Paused Groups', ...[...s.paused_groups].sort().map((g) => `  ${g}`));
+  if (s.paused_groups.length > 0) lines.push('', 'Paused Groups', ...[...s.paused_groups].sort().map((g) => `  ${short.group(g)}`));
   lines.push(
     '',
     `Workspace: ${s.workspace}`,
@@ -81,11 +82,11 @@ export function renderStatus(s: StatusSnapshot): string[] {
   if (s.groups.length > 0) {
     lines.push('Groups:');
     const rows = s.groups.map((g) => [
-      `  ${g.group_id}`,
+      `  ${short.group(g.group_id)}`,
       g.paused ? `${g.status} (paused)` : g.status,
       `${g.done}/${g.total} done ${percent(g.progress)}`,
       `${g.queued} queued, ${g.running} running, ${g.succeeded} ok, ${g.failed} failed, ${g.canceled} canceled`,
-      g.best_run_id ? `best ${g.best_run_id} ${formatMetric(g.best_primary_metric)}` : 'best -',
+      g.best_run_id ? `best ${short.run(g.best_run_id)} ${formatMetric(g.best_primary_metric)}` : 'best -',
       g.name,
     ]);
     lines.push(...table(rows));
@@ -96,8 +97,8 @@ export function renderStatus(s: StatusSnapshot): string[] {
     lines.push(
       ...table(
         running.map((r) => [
-          `  ${r.job_id}`,
-          r.run_id,
+          `  ${short.job(r.job_id)}`,
+          short.run(r.run_id),
           r.requires_gpu ? `gpu${r.gpu_device === null ? '' : `:${r.gpu_device}`}` : 'cpu',
           `attempt ${r.attempt}`,
           r.cancel_requested ? 'cancel requested' : '',
@@ -105,7 +106,7 @@ export function renderStatus(s: StatusSnapshot): string[] {
       ),
     );
   }
-  lines.push(...endedLines(s));
+  lines.push(...endedLines(s, short));
   return lines;
 }
 
@@ -113,6 +114,6 @@ export async function queueStatusCommand(opts: { workspace?: string; json?: bool
   const ws = resolveWorkspace(opts.workspace);
   const snapshot = await collectStatus(ws, systemClock);
   if (opts.json) outJson(snapshot);
-  else renderStatus(snapshot).forEach((line) => out(line));
+  else renderStatus(snapshot, await workspaceShortIds(ws)).forEach((line) => out(line));
   return 0;
 }

@@ -1,4 +1,5 @@
 import { systemClock } from '../../infra/clock.js';
+import { workspaceShortIds } from '../../ops/ids.js';
 import { logTimestamp } from '../../run/run-log.js';
 import { type StatusSnapshot } from '../../ops/status.js';
 import { collectWatchView, describeChanges, progressOf, type WatchView } from '../../ops/watch-changes.js';
@@ -11,18 +12,19 @@ import { endedLines, renderStatus } from './status.js';
 /** The whole view: `renderStatus`, with each running run's latest progress token. */
 async function frame(ws: WorkspacePaths, s: StatusSnapshot): Promise<string[]> {
   const running = s.running.filter((r) => r.ended === null);
+  const short = await workspaceShortIds(ws);
   // renderStatus says which jobs ended unrecorded; the running ones are listed here, with their progress.
-  const lines = renderStatus({ ...s, running: s.running.filter((r) => r.ended !== null) });
+  const lines = renderStatus({ ...s, running: s.running.filter((r) => r.ended !== null) }, short);
   const runningLines: string[] = [];
   if (running.length > 0) {
     runningLines.push('Running:');
     for (const r of running) {
       const progress = await progressOf(ws, r.run_id);
       const device = r.requires_gpu ? `gpu${r.gpu_device === null ? '' : `:${r.gpu_device}`}` : 'cpu';
-      runningLines.push(`  ${r.run_id}  ${device}  attempt ${r.attempt}${progress ? `  ${progress}` : ''}${r.cancel_requested ? '  (stopping)' : ''}`);
+      runningLines.push(`  ${short.run(r.run_id)}  ${device}  attempt ${r.attempt}${progress ? `  ${progress}` : ''}${r.cancel_requested ? '  (stopping)' : ''}`);
     }
   }
-  const endedAt = lines.length - endedLines(s).length;
+  const endedAt = lines.length - endedLines(s, short).length;
   lines.splice(endedAt, 0, ...runningLines);
   const total = s.groups.reduce((a, g) => a + g.total, 0);
   const done = s.groups.reduce((a, g) => a + g.done, 0);
