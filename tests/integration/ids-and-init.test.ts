@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startUi } from '../helpers/browser.js';
 import { parseJsonOut, runCli } from '../helpers/cli.js';
 import { groupFile, queueFile, readJson, samplePlan, tempWorkspace, writePlan, writeRun } from '../helpers/workspace.js';
 
@@ -186,5 +187,30 @@ describe('ids: unique prefixes and latest', () => {
     const hj = parseJsonOut<any>(await runCli(['history', '--json'], { cwd: ws }));
     expect(hj.runs.map((r: any) => r.run_id).sort()).toEqual([...runs1, `${g2}-run-001`, `${g2}-run-002`].sort());
     expect(parseJsonOut<any>(await runCli(['queue-status', '--json'], { cwd: ws })).groups.map((g: any) => g.group_id)).toEqual([g1, g2]);
+  });
+
+  it('the dashboard API takes prefixes and latest in its group and run routes; ambiguous is a 400', async () => {
+    const ws = tempWorkspace();
+    const { g1, g2, runs2 } = await twoSweeps(ws);
+    const ui = await startUi(ws);
+    const get = async (route: string): Promise<{ status: number; body: any }> => {
+      const r = await fetch(`${ui.base}${route}`);
+      return { status: r.status, body: await r.json() };
+    };
+    expect((await get(`/api/groups/${distinct(g1, g2)}`)).body.group.group_id).toBe(g1);
+    expect((await get('/api/groups/latest')).body.group.group_id).toBe(g2);
+    expect((await get('/api/runs/latest')).body.run_id).toBe(runs2[1]);
+    expect((await get(`/api/runs/${distinct(g2, g1)}-run-001`)).body.run_id).toBe(runs2[0]);
+    const runs = await get(`/api/runs?group=${distinct(g2, g1)}`);
+    expect(runs.body.runs.map((r: any) => r.run_id).sort()).toEqual(runs2);
+    const [first, second] = [g1, g2].sort();
+    expect(await get(`/api/groups/${common(g1, g2)}`)).toEqual({
+      status: 400,
+      body: { error: `group id '${common(g1, g2)}' is ambiguous: ${first}, ${second}` },
+    });
+    const pause = await fetch(`${ui.base}/api/groups/latest/pause`, { method: 'POST', headers: { 'x-runforge-token': ui.token } });
+    expect(await pause.json()).toEqual({ group_id: g2, paused: true });
+    expect(readJson(groupFile(ws, g2)).paused).toBe(true);
+    ui.proc.kill();
   });
 });
