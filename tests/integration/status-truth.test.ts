@@ -8,12 +8,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseTimestamp } from '../../src/infra/time.js';
 import { CLI, parseJsonOut, runCli } from '../helpers/cli.js';
 import { allDone, queueJobs, startDaemon, waitFor } from '../helpers/daemon.js';
 import { enqueuePlan } from '../helpers/queue.js';
 import { commandPlan, readJson, tempWorkspace } from '../helpers/workspace.js';
+
+// Each test starts daemons and CLIs one after another: on a loaded 2-core machine that takes a while.
+vi.setConfig({ testTimeout: 150_000 });
 
 const queueDir = (ws: string): string => path.join(ws, '.runforge', 'queue');
 const runPath = (ws: string, runId: string, file: string): string => path.join(ws, '.ml', 'runs', runId, file);
