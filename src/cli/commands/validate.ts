@@ -11,12 +11,15 @@ export async function validateCommand(file: string, opts: { kind?: string; json?
     outJson({ file, kind: report.kind ?? null, valid, problems: report.problems, warnings: report.warnings });
     return code;
   }
-  for (const warning of report.warnings) err(`Warning: ${warning}`);
   if (valid) {
+    for (const warning of report.warnings) err(`Warning: ${warning}`);
     out('OK');
     return code;
   }
+  // An invalid file's warnings (often the cause: a misspelt key) stand with its problems on stdout, so
+  // stderr keeps its one error line.
   for (const problem of report.problems) out(problem);
+  for (const warning of report.warnings) out(`Warning: ${warning}`);
   const what = report.kind ? `a valid ${report.kind}` : 'a RunForge file';
   const n = report.problems.length;
   err(`Error: ${file} is not ${what} (${n} problem${n > 1 ? 's' : ''})`);
