@@ -113,8 +113,8 @@ describe.each(ZONES)('TZ=%s', (zone) => {
     const naiveLine = text.lines.find((l) => l.startsWith('naive-run '))!;
     expect(naiveLine.split(/\s{2,}/)).toEqual(
       zone === 'America/Chicago'
-        ? ['naive-run', 'succeeded', '1', '-', '300.0s', '-', '2026-02-01T21:20:47.503673']
-        : ['naive-run', 'succeeded', '1', '-', '41700.0s', '-', '2026-02-01T21:20:47.503673'],
+        ? ['naive-run', 'succeeded', 'daemon', '1', '-', '300.0s', '—', '2026-02-01T21:20:47.503673']
+        : ['naive-run', 'succeeded', 'daemon', '1', '-', '41700.0s', '—', '2026-02-01T21:20:47.503673'],
     );
   });
 
