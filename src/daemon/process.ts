@@ -7,7 +7,6 @@ import { accessSync, closeSync, constants as fsConstants, openSync, readdirSync,
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { WarmExitStatusSchema } from '../contracts/warm-worker.js';
 import type { Clock } from '../infra/clock.js';
 import { recordExitStatus } from './pooled-shell.js';
 
@@ -225,11 +224,25 @@ export function readExitFile(file: string): (ChildOutcome & { pid?: number }) | 
   }
   if (/^\d+$/.test(text)) return fromShellStatus(Number(text));
   try {
-    const status = WarmExitStatusSchema.safeParse(JSON.parse(text));
-    return status.success ? { pid: status.data.pid, exitCode: status.data.exit_code, signal: status.data.signal } : undefined;
+    const status: unknown = JSON.parse(text);
+    return isWarmExitStatus(status) ? { pid: status.pid, exitCode: status.exit_code, signal: status.signal } : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * WarmExitStatusSchema's check (contracts/warm-worker.ts) written out: status commands read exit files
+ * (a job that ended while no daemon ran), and loading zod for it cost queue-status ~60 ms.
+ */
+function isWarmExitStatus(v: unknown): v is { pid: number; exit_code: number | null; signal: string | null } {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  return (
+    Number.isSafeInteger(o.pid) && (o.pid as number) > 0 &&
+    (o.exit_code === null || Number.isSafeInteger(o.exit_code)) &&
+    (o.signal === null || typeof o.signal === 'string')
+  );
 }
 
 /** How the program under `withExitFile` ended, from how its shell ended. */
