@@ -77,7 +77,9 @@ export async function sampleWhile<T>(sample: () => T, stop: () => boolean, every
  * A job that holds until the gauntlet lets it go, so what is running at a given step does not depend
  * on how fast a loaded machine is. It writes the environment it was given to `<run>/job-env.txt`,
  * stamps `<run-dir> start <ns> <CUDA_VISIBLE_DEVICES>` into events.log (the format `intervals` reads),
- * waits until `release/<run-id>` or `release/all` exists in the workspace, then stamps its end.
+ * waits until `release/<run-id>` or `release/all` exists in the workspace, then stamps its end. It
+ * also ends once its run folder is gone: a gauntlet that failed removes its workspace, and its gated
+ * jobs (which outlive their daemon on purpose) must not wait for ever.
  */
 export function gatedCommand(): string[] {
   return [
@@ -85,7 +87,7 @@ export function gatedCommand(): string[] {
     '-c',
     'r=$(basename "$RUNFORGE_RUN_DIR"); env > "$RUNFORGE_RUN_DIR/job-env.txt"; ' +
       'echo "$RUNFORGE_RUN_DIR start $(date +%s%N) $CUDA_VISIBLE_DEVICES" >> events.log; ' +
-      'while [ ! -e "release/$r" ] && [ ! -e release/all ]; do sleep 0.05; done; ' +
+      'while [ ! -e "release/$r" ] && [ ! -e release/all ] && [ -d "$RUNFORGE_RUN_DIR" ]; do sleep 0.05; done; ' +
       'echo "$RUNFORGE_RUN_DIR end $(date +%s%N)" >> events.log',
   ];
 }
