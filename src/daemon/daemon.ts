@@ -29,7 +29,7 @@ import { concludeRun, launchRecordFile, type LaunchSpec, prepareRun, type Prepar
 import { OutputTail, outputFile } from '../run/output-tail.js';
 import { findTrainerPython } from '../run/python.js';
 import { RunLog } from '../run/run-log.js';
-import { WarmWorker } from '../run/warm-worker.js';
+import { WarmWorker } from '../executor/local/warm-worker.js';
 import {
   cleanLeftoverTempFiles,
   readDaemonLockPid,
@@ -43,26 +43,16 @@ import { withStateLock } from '../workspace/lock.js';
 import { type StateWatcher, watchState } from '../workspace/watch.js';
 import { displayPath, requestFile, resultFile, runDir, type WorkspacePaths } from '../workspace/paths.js';
 import { isOwnWrite, readDaemonStatus, readResult, stageUpdate, type StateTx, updateState } from '../workspace/store.js';
-import { TypedEmitter, type DaemonEvents } from './events.js';
-import {
-  type ChildOutcome,
-  type DetachedProcess,
-  findProcessByArgv,
-  findProgram,
-  isAlive,
-  isGroupAlive,
-  isSameProcess,
-  processArgv,
-  readExitFile,
-  terminateProcessGroup,
-  waitForExit,
-  shellExit,
-  withExitFile,
-} from './process.js';
+import { TypedEmitter } from '../infra/events.js';
+import type { DaemonEvents } from './events.js';
+import { readExitFile, shellExit } from '../process/exit-status.js';
+import { findProcessByArgv, isAlive, isGroupAlive, isSameProcess, processArgv, waitForExit } from '../process/identity.js';
+import { terminateProcessGroup } from '../process/signal.js';
+import { type ChildOutcome, type DetachedProcess, findProgram, withExitFile } from '../process/spawn.js';
 import { exitTimeOf } from './exit-status.js';
-import { daemonIdentity, isDaemonArgv } from './liveness.js';
-import { pooledJobScript } from './pooled-shell.js';
-import { Spawner } from './spawner.js';
+import { daemonIdentity, isDaemonArgv } from '../process/daemon-liveness.js';
+import { pooledJobScript } from '../process/pooled-shell.js';
+import { Spawner } from '../process/spawner.js';
 import { parseTimestamp } from '../infra/time.js';
 
 export interface DaemonOptions {
@@ -157,7 +147,7 @@ export class AlreadyRunningError extends OperationFailedError {
   }
 }
 
-export { isDaemonArgv } from './liveness.js';
+export { isDaemonArgv } from '../process/daemon-liveness.js';
 
 const sleep = (clock: Clock, ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(resolve, ms));
 
@@ -198,7 +188,7 @@ export class Daemon extends TypedEmitter<DaemonEvents> {
     private readonly log: Logger,
   ) {
     super();
-    this.spawner = new Spawner(path.join(installRoot(), 'dist', 'daemon', 'spawner-process.js'), clock);
+    this.spawner = new Spawner(path.join(installRoot(), 'dist', 'process', 'spawner-process.js'), clock);
     // A start takes a waiting shell: as many wait as can start at once (a pass starts that many at most).
     this.spawner.usePool(Math.min(options.maxParallel, MAX_POOLED_SHELLS), options.env);
   }

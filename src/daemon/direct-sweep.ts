@@ -16,7 +16,8 @@ import { writeJsonAtomic } from '../workspace/json-file.js';
 import { resultFile, resultRef, runDir, type WorkspacePaths } from '../workspace/paths.js';
 import { readResult, updateState } from '../workspace/store.js';
 import { discardSweep, prepareSweep } from '../ops/enqueue.js';
-import { spawnDetached, terminateProcessGroup } from './process.js';
+import { terminateProcessGroup } from '../process/signal.js';
+import { spawnDetached } from '../process/spawn.js';
 
 export interface DirectSweepOptions {
   cliPath: string;

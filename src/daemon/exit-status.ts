@@ -5,7 +5,8 @@ import type { Job } from '../contracts/queue.js';
 import { resultBelongsTo } from '../queue/recovery.js';
 import { runDir, type WorkspacePaths } from '../workspace/paths.js';
 import { readResult } from '../workspace/store.js';
-import { isSameProcess, readExitFile } from './process.js';
+import { readExitFile } from '../process/exit-status.js';
+import { isSameProcess } from '../process/identity.js';
 
 /**
  * The instant a job's process ended: its exit-status file is written as the program exits (the job's

@@ -5,7 +5,8 @@ import { readDaemonLockPid } from '../workspace/daemon-files.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
 import { readDaemonStatus } from '../workspace/store.js';
 import { isDaemonArgv } from './daemon.js';
-import { isAlive, processArgv } from './process.js';
+import { isAlive, processArgv } from '../process/identity.js';
+import { sendSignal } from '../process/signal.js';
 
 export type StopOutcome = { stopped: 'none' } | { stopped: 'stale'; pid: number } | { stopped: 'yes'; pid: number };
 
@@ -17,7 +18,7 @@ export async function stopDaemon(ws: WorkspacePaths, clock: Clock, timeoutMs: nu
   if (!isDaemonArgv(processArgv(pid)) || (status && status.pid !== pid)) {
     throw new OperationFailedError(`PID ${pid} in daemon.lock is not this workspace's RunForge daemon; nothing was signalled`);
   }
-  process.kill(pid, 'SIGTERM');
+  sendSignal({ pid }, 'SIGTERM');
   const deadline = clock.now() + timeoutMs;
   while (isAlive(pid)) {
     if (clock.now() > deadline) {

@@ -2,7 +2,7 @@
 import { detectWithNvidiaSmi } from '../gpu/devices.js';
 import { detectWithTorch } from '../gpu/detect.js';
 import type { Clock } from '../infra/clock.js';
-import { probeDaemonProcess } from '../daemon/liveness.js';
+import { probeDaemonProcess } from '../process/daemon-liveness.js';
 import { assessDaemon, STALE_HEARTBEAT_REASON } from '../queue/daemon-health.js';
 import { BASE_MODULES, CANDIDATES, configuredPython, probePython, TORCH_MODULE } from '../run/python.js';
 import type { WorkspacePaths } from '../workspace/paths.js';

@@ -8,9 +8,9 @@ import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive } from '../../src/daemon/process.js';
+import { isAlive } from '../../src/process/identity.js';
 import { findTrainerPython, PYTHON_DIR } from '../../src/run/python.js';
-import { WarmWorker, type WarmRunSpec } from '../../src/run/warm-worker.js';
+import { WarmWorker, type WarmRunSpec } from '../../src/executor/local/warm-worker.js';
 import { workspacePaths } from '../../src/workspace/paths.js';
 import { tempWorkspace, writeDataset } from '../helpers/workspace.js';
 

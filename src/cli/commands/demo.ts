@@ -9,6 +9,7 @@ import { enqueueSweep } from '../../ops/enqueue.js';
 import { leaderboard } from '../../ops/leaderboard.js';
 import { loadPlan } from '../../ops/plan-file.js';
 import { groupProgress } from '../../ops/status.js';
+import { sendSignal } from '../../process/signal.js';
 import { readGroup } from '../../workspace/store.js';
 import { formatMetric, table } from '../format.js';
 import { out } from '../output.js';
@@ -51,7 +52,7 @@ export async function demoCommand(opts: { dir?: string; maxParallel: string; gpu
     if (daemon.exitCode !== null) break;
     await sleep(300);
   }
-  daemon.kill('SIGTERM');
+  if (daemon.pid !== undefined) sendSignal({ pid: daemon.pid }, 'SIGTERM');
   await daemon;
 
   const group = await readGroup(demo.ws, sweep.groupId);

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findProgram, fromShellStatus, readExitFile } from '../../../src/daemon/process.js';
+import { fromShellStatus, readExitFile } from '../../../src/process/exit-status.js';
+import { findProgram } from '../../../src/process/spawn.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'runforge-exit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 /**
- * Pooled shells (src/daemon/pooled-shell.ts, spawner-process.ts): real `sh` processes waiting for a
+ * Pooled shells (src/process/pooled-shell.ts, spawner-process.ts): real `sh` processes waiting for a
  * job's script. What a job sees must be what a plain spawn under `withExitFile` gives it.
  */
 import { spawnSync } from 'node:child_process';
@@ -8,9 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { POOLED_SHELL, pooledJobScript } from '../../../src/daemon/pooled-shell.js';
-import { isAlive, readExitFile, shellExit } from '../../../src/daemon/process.js';
-import { Spawner } from '../../../src/daemon/spawner.js';
+import { POOLED_SHELL, pooledJobScript } from '../../../src/process/pooled-shell.js';
+import { readExitFile, shellExit } from '../../../src/process/exit-status.js';
+import { isAlive } from '../../../src/process/identity.js';
+import { Spawner } from '../../../src/process/spawner.js';
 import { systemClock } from '../../../src/infra/clock.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -82,7 +83,7 @@ describe('the spawner pool', () => {
   };
 
   it('hands out shells known by PID before their job, runs a job only once started, and lets a discarded one go', async () => {
-    const spawner = new Spawner(path.join(REPO_ROOT, 'dist', 'daemon', 'spawner-process.js'), systemClock);
+    const spawner = new Spawner(path.join(REPO_ROOT, 'dist', 'process', 'spawner-process.js'), systemClock);
     const env = { PATH: process.env.PATH! };
     spawner.usePool(2, env);
     try {
@@ -114,7 +115,7 @@ describe('the spawner pool', () => {
   });
 
   it('when the spawner goes away, its waiting shells exit without running anything', async () => {
-    const spawner = new Spawner(path.join(REPO_ROOT, 'dist', 'daemon', 'spawner-process.js'), systemClock);
+    const spawner = new Spawner(path.join(REPO_ROOT, 'dist', 'process', 'spawner-process.js'), systemClock);
     // A pool of 8, closed as soon as the first shell is there: the spawner is still handing the
     // others over (each waits for the daemon's acknowledgement), and must go all the same.
     spawner.usePool(8, { PATH: process.env.PATH! });

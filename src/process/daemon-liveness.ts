@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { DaemonStatus } from '../contracts/daemon.js';
 import type { DaemonProcessFact } from '../queue/daemon-health.js';
-import { isAlive, processArgv, processStartTime } from './process.js';
+import { isAlive, processArgv, processStartTime } from './identity.js';
 
 type DaemonHost = NonNullable<DaemonStatus['host']>;
 

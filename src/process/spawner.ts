@@ -12,7 +12,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../infra/clock.js';
-import { type ChildOutcome, type DetachedProcess, readExitFile, type SpawnOptions, spawnDetached, waitForExit } from './process.js';
+import { readExitFile } from './exit-status.js';
+import { waitForExit } from './identity.js';
+import { type ChildOutcome, type DetachedProcess, type SpawnOptions, spawnDetached } from './spawn.js';
 
 type Answer =
   | { kind: 'ready' }

@@ -12,12 +12,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseWorkerLine, type WorkerMessage } from '../contracts/warm-worker.js';
-import { systemClock, type Clock, type TimerHandle } from '../infra/clock.js';
-import { OperationFailedError } from '../infra/errors.js';
-import { type ChildOutcome, processStartTime, readExitFile, signalGroup, waitForExit } from '../daemon/process.js';
-import { TypedEmitter } from '../daemon/events.js';
-import { PYTHON_DIR } from './python.js';
+import { parseWorkerLine, type WorkerMessage } from '../../contracts/warm-worker.js';
+import { systemClock, type Clock, type TimerHandle } from '../../infra/clock.js';
+import { OperationFailedError } from '../../infra/errors.js';
+import { TypedEmitter } from '../../infra/events.js';
+import { readExitFile } from '../../process/exit-status.js';
+import { processStartTime, waitForExit } from '../../process/identity.js';
+import { signalGroup } from '../../process/signal.js';
+import type { ChildOutcome } from '../../process/spawn.js';
+import { PYTHON_DIR } from '../../run/python.js';
 
 export interface WarmWorkerOptions {
   /** The interpreter: one with numpy, pandas, scikit-learn and joblib (see findTrainerPython). */
