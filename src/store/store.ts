@@ -80,6 +80,11 @@ export interface Store {
   readGroup(groupId: string): Promise<Group | undefined>;
   /** Every group, oldest first. */
   listGroups(): Promise<Group[]>;
+  /**
+   * Jobs moved out of the queue by archiving and not in `queue` (a snapshot read before): every one,
+   * or with `runId` those of that run (without reading the whole archive). Not for a hot path.
+   */
+  readArchived(queue: Queue, runId?: string): Promise<Job[]>;
   /** The one read-modify-write of the state: resolves with `fn`'s result once the change is durable. */
   update<T>(fn: UpdateFn<T>): Promise<T>;
   /**
