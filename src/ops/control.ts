@@ -1,11 +1,11 @@
-/** Controlling groups: pause, resume, retry failed runs, cancel. Each is one locked state update. */
+/** Controlling groups: pause, resume, retry failed runs, cancel. Each is one store update. */
 import type { Group } from '../contracts/group.js';
 import type { Job } from '../contracts/queue.js';
-import type { Clock } from '../infra/clock.js';
 import { MissingFilesError, OperationFailedError, UsageError } from '../infra/errors.js';
-import { activeJobOf, cancelGroupJobs, isActive, retryFailedJobs } from '../queue/jobs.js';
+import { activeJobOf, isActive } from '../queue/jobs.js';
+import { cancelGroupJobs, cancelQueuedJob, requestCancel, retryFailedJobs } from '../queue/transitions.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
-import { type StateTx, updateState } from '../workspace/store.js';
+import type { StateTx, Store } from '../store/store.js';
 import { resolveGroupId, resolveJobId, resolveRunId } from './ids.js';
 
 async function requireGroup(tx: StateTx, groupId: string): Promise<Group> {
@@ -22,13 +22,13 @@ export interface PauseOutcome {
 
 /** Pauses or resumes a group: while paused the daemon starts nothing from it. */
 export async function setGroupPaused(
+  store: Store,
   ws: WorkspacePaths,
-  clock: Clock,
   typedGroupId: string,
   paused: boolean,
 ): Promise<PauseOutcome> {
-  const groupId = await resolveGroupId(ws, typedGroupId);
-  return updateState(ws, clock, async (tx) => {
+  const groupId = await resolveGroupId(store, ws, typedGroupId);
+  return store.update(async (tx) => {
     const group = await requireGroup(tx, groupId);
     const changed = group.paused !== paused;
     group.paused = paused;
@@ -43,9 +43,9 @@ export interface RetryOutcome {
 }
 
 /** One new job per failed run of the group (attempt + 1); never duplicates a queued or running job. */
-export async function retryFailed(ws: WorkspacePaths, clock: Clock, typedGroupId: string): Promise<RetryOutcome> {
-  const groupId = await resolveGroupId(ws, typedGroupId);
-  return updateState(ws, clock, async (tx) => {
+export async function retryFailed(store: Store, ws: WorkspacePaths, typedGroupId: string): Promise<RetryOutcome> {
+  const groupId = await resolveGroupId(store, ws, typedGroupId);
+  return store.update(async (tx) => {
     const group = await requireGroup(tx, groupId);
     // Failed runs with no job left in queue.json were archived; the group record still knows them.
     const inQueue = new Set(tx.queue.jobs.filter((j) => j.group_id === groupId).map((j) => j.run_id));
@@ -69,9 +69,9 @@ export interface CancelGroupOutcome {
 }
 
 /** Cancels a group's queued jobs at once and flags its running jobs for the daemon to stop. */
-export async function cancelGroup(ws: WorkspacePaths, clock: Clock, typedGroupId: string): Promise<CancelGroupOutcome> {
-  const groupId = await resolveGroupId(ws, typedGroupId);
-  return updateState(ws, clock, async (tx) => {
+export async function cancelGroup(store: Store, ws: WorkspacePaths, typedGroupId: string): Promise<CancelGroupOutcome> {
+  const groupId = await resolveGroupId(store, ws, typedGroupId);
+  return store.update(async (tx) => {
     const group = await requireGroup(tx, groupId);
     const { canceled, flagged } = cancelGroupJobs(tx.queue, groupId, tx.now);
     // Runs never enqueued (pending) are cancelled too: nothing of the group is left to run.
@@ -90,18 +90,18 @@ export interface CancelRunOutcome {
 
 /** Cancels one job, found by job id or as the queued/running job of a run. */
 export async function cancelRun(
+  store: Store,
   ws: WorkspacePaths,
-  clock: Clock,
   target: { runId?: string | undefined; jobId?: string | undefined },
 ): Promise<CancelRunOutcome> {
   if ((target.runId === undefined) === (target.jobId === undefined)) {
     throw new UsageError('cancel-run needs exactly one of --run-id or --job-id');
   }
   // Prefixes and `latest` resolved before the lock: ids are never reused, so they cannot go stale.
-  const runId = target.runId === undefined ? undefined : await resolveRunId(ws, target.runId);
-  const jobId = target.jobId === undefined ? undefined : await resolveJobId(ws, target.jobId);
+  const runId = target.runId === undefined ? undefined : await resolveRunId(store, ws, target.runId);
+  const jobId = target.jobId === undefined ? undefined : await resolveJobId(store, target.jobId);
   target = { runId, jobId };
-  return updateState(ws, clock, async (tx) => {
+  return store.update(async (tx) => {
     let job: Job | undefined;
     if (target.jobId !== undefined) {
       job = tx.queue.jobs.find((j) => j.job_id === target.jobId) ?? (await tx.findArchivedJob(target.jobId));
@@ -118,12 +118,10 @@ export async function cancelRun(
       }
     }
     if (job.state === 'queued') {
-      job.state = 'canceled';
-      job.finished_at = tx.now;
-      job.error = 'Canceled by user';
+      cancelQueuedJob(job, tx.now);
       return { job, outcome: 'canceled' };
     }
-    job.cancel_requested = true;
+    requestCancel(job);
     return { job, outcome: 'stopping' };
   });
 }

@@ -62,63 +62,6 @@ export function activeJobOf(queue: Queue, runId: string): Job | undefined {
   return queue.jobs.find((j) => j.run_id === runId && isActive(j));
 }
 
-export interface CancelOutcome {
-  /** Queued jobs that became `canceled`. */
-  canceled: Job[];
-  /** Running jobs flagged `cancel_requested` for the daemon to stop. */
-  flagged: Job[];
-}
-
-/** Cancels a group: queued jobs end at once, running ones are flagged for the daemon. */
-export function cancelGroupJobs(queue: Queue, groupId: string, finishedAt: string): CancelOutcome {
-  const out: CancelOutcome = { canceled: [], flagged: [] };
-  for (const job of queue.jobs) {
-    if (job.group_id !== groupId) continue;
-    if (job.state === 'queued') {
-      job.state = 'canceled';
-      job.finished_at = finishedAt;
-      job.error = 'Canceled by user';
-      out.canceled.push(job);
-    } else if (job.state === 'running' && !job.cancel_requested) {
-      job.cancel_requested = true;
-      out.flagged.push(job);
-    }
-  }
-  return out;
-}
-
-/**
- * One new job (attempt + 1, same priority and GPU need) for every run of the group whose newest job
- * failed and that has no queued or running job. `archived`: jobs of the group's runs that were moved
- * to the history (for runs with no job left in the queue).
- */
-export function retryFailedJobs(
-  queue: Queue,
-  groupId: string,
-  nextJobId: () => string,
-  createdAt: string,
-  archived: readonly Job[] = [],
-): Job[] {
-  // Archived first: on a tie (a job in both files after a crash) the queue's copy wins.
-  const groupJobs = [...archived, ...queue.jobs].filter((j) => j.group_id === groupId);
-  const added: Job[] = [];
-  for (const job of newestJobByRun(groupJobs).values()) {
-    if (job.state !== 'failed') continue;
-    const retry = makeJob({
-      jobId: nextJobId(),
-      runId: job.run_id,
-      groupId,
-      priority: job.priority,
-      requiresGpu: job.requires_gpu,
-      attempt: job.attempt + 1,
-      createdAt,
-    });
-    queue.jobs.push(retry);
-    added.push(retry);
-  }
-  return added;
-}
-
 export type StateCounts = Record<JobState, number>;
 
 export function countByState(jobs: readonly Job[]): StateCounts {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyQueue, type Job, type JobState } from '../../../src/contracts/queue.js';
-import { cancelGroupJobs, countByState, makeJob, newestJobByRun, retryFailedJobs } from '../../../src/queue/jobs.js';
+import { countByState, makeJob, newestJobByRun } from '../../../src/queue/jobs.js';
+import { cancelGroupJobs, retryFailedJobs } from '../../../src/queue/transitions.js';
 import { formatJobId, formatSweepRunId, uniqueId } from '../../../src/queue/ids.js';
 
 const T = '2026-02-01T10:00:00.000+00:00';
