@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Job } from '../contracts/queue.js';
 import { resultBelongsTo } from '../queue/recovery.js';
 import { runDir, type WorkspacePaths } from '../workspace/paths.js';
-import { readResult } from '../workspace/store.js';
+import { readResult } from '../workspace/run-documents.js';
 import { readExitFile } from '../process/exit-status.js';
 import { isSameProcess } from '../process/identity.js';
 

@@ -3,7 +3,7 @@ import type { Clock } from '../infra/clock.js';
 import { OperationFailedError } from '../infra/errors.js';
 import { readDaemonLockPid } from '../workspace/daemon-files.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
-import { readDaemonStatus } from '../workspace/store.js';
+import { readDaemonStatus } from '../workspace/daemon-files.js';
 import { isDaemonArgv } from './daemon.js';
 import { isAlive, processArgv } from '../process/identity.js';
 import { sendSignal } from '../process/signal.js';

@@ -5,6 +5,11 @@
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
+  /**
+   * A monotonic reading in ms (any origin), for measuring how long work takes; wall-clock jumps do not
+   * move it. Optional: `monotonicMs(clock)` falls back to `now()`.
+   */
+  monotonicMs?(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }
@@ -13,8 +18,12 @@ export interface TimerHandle {
   readonly id: number | NodeJS.Timeout;
 }
 
+/** The clock's monotonic reading, or its `now()` when it has none. */
+export const monotonicMs = (clock: Clock): number => (clock.monotonicMs ? clock.monotonicMs() : clock.now());
+
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonicMs: () => performance.now(),
   setTimeout: (fn, ms) => ({ id: setTimeout(fn, ms) }),
   clearTimeout: (handle) => clearTimeout(handle.id as NodeJS.Timeout),
 };
@@ -30,6 +39,11 @@ export class TestClock implements Clock {
   }
 
   now(): number {
+    return this.current;
+  }
+
+  /** Moves with `tick` only: work measured with it takes no time. */
+  monotonicMs(): number {
     return this.current;
   }
 

@@ -6,7 +6,8 @@ import { probeDaemonProcess } from '../process/daemon-liveness.js';
 import { assessDaemon, STALE_HEARTBEAT_REASON } from '../queue/daemon-health.js';
 import { BASE_MODULES, CANDIDATES, configuredPython, probePython, TORCH_MODULE } from '../run/python.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
-import { listGroups, readArchivedJobs, readDaemonStatus, readQueue } from '../workspace/store.js';
+import type { Store } from '../store/store.js';
+import { readDaemonStatus } from '../workspace/daemon-files.js';
 
 export type CheckStatus = 'ok' | 'missing' | 'warn';
 
@@ -19,7 +20,7 @@ export interface Check {
 
 const INSTALL = 'run `bash scripts/install-system-deps.sh` (Debian: apt python3-sklearn python3-pandas python3-joblib python3-torch) or `pip install -r python/requirements.txt`';
 
-export async function runDoctor(ws: WorkspacePaths, env: NodeJS.ProcessEnv, clock: Clock): Promise<Check[]> {
+export async function runDoctor(store: Store, ws: WorkspacePaths, env: NodeJS.ProcessEnv, clock: Clock): Promise<Check[]> {
   const checks: Check[] = [];
   const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
   checks.push(
@@ -66,9 +67,9 @@ export async function runDoctor(ws: WorkspacePaths, env: NodeJS.ProcessEnv, cloc
   );
 
   try {
-    const queue = await readQueue(ws);
-    const groups = await listGroups(ws);
-    const archived = await readArchivedJobs(ws, queue);
+    const queue = await store.readQueue();
+    const groups = await store.listGroups();
+    const archived = await store.readArchived(queue);
     const history = archived.length > 0 ? `, history.jsonl valid (${archived.length} archived jobs)` : '';
     checks.push({ name: 'workspace', status: 'ok', detail: `${ws.root}: queue.json valid (${queue.jobs.length} jobs)${history}, ${groups.length} group(s) valid` });
   } catch (err) {

@@ -16,7 +16,8 @@ import { parseDocument } from '../contracts/document.js';
 import { readTextIfExists } from '../workspace/json-file.js';
 import { sweepRuns } from './plan-file.js';
 import { displayPath, groupDir, requestFile, runDir, type WorkspacePaths } from '../workspace/paths.js';
-import { readQueue, updateState, writeGroupFile, writeRunRequests } from '../workspace/store.js';
+import type { Store } from '../store/store.js';
+import { writeGroupFile, writeRunRequests } from '../workspace/run-documents.js';
 import { resolveGroupId, resolveRunId } from './ids.js';
 
 async function isDirectory(p: string): Promise<boolean> {
@@ -34,11 +35,11 @@ export interface EnqueueRunOptions {
 }
 
 /** Queues one existing run (`.ml/runs/<run-id>/request.json`). Refuses a run already queued or running. */
-export async function enqueueRun(ws: WorkspacePaths, clock: Clock, options: EnqueueRunOptions): Promise<Job> {
+export async function enqueueRun(store: Store, ws: WorkspacePaths, options: EnqueueRunOptions): Promise<Job> {
   // A prefix or `latest` names an existing run folder; a group id may also name a group not made
   // yet, so only an unambiguous prefix of an existing group is expanded.
-  const runId = await resolveRunId(ws, options.runId);
-  const groupId = options.groupId === undefined ? null : await resolveGroupId(ws, options.groupId);
+  const runId = await resolveRunId(store, ws, options.runId);
+  const groupId = options.groupId === undefined ? null : await resolveGroupId(store, ws, options.groupId);
   const dir = runDir(ws, runId);
   if (!(await isDirectory(dir))) throw new MissingFilesError(`Run directory not found: ${displayPath(ws, dir)}`);
   const file = requestFile(ws, runId);
@@ -50,7 +51,7 @@ export async function enqueueRun(ws: WorkspacePaths, clock: Clock, options: Enqu
   }
   const request = parsed.value;
 
-  return updateState(ws, clock, async (tx) => {
+  return store.update(async (tx) => {
     const active = activeJobOf(tx.queue, runId);
     if (active) {
       throw new OperationFailedError(`Run ${runId} is already ${active.state} (job ${active.job_id}); not enqueued again`);
@@ -144,6 +145,7 @@ export async function discardSweep(ws: WorkspacePaths, sweep: Pick<PreparedSweep
  * queued), then one locked update that adds the group record and every job at once.
  */
 export async function enqueueSweep(
+  store: Store,
   ws: WorkspacePaths,
   clock: Clock,
   plan: SweepPlan,
@@ -152,7 +154,7 @@ export async function enqueueSweep(
 ): Promise<EnqueuedSweep> {
   const prepared = await prepareSweep(ws, clock, plan, planDoc, options.onProgress);
   const { groupId, runs, group } = prepared;
-  const jobs = await updateState(ws, clock, (tx) => {
+  const jobs = await store.update((tx) => {
     tx.putGroup(group);
     const added = runs.map((r) =>
       makeJob({
@@ -169,7 +171,7 @@ export async function enqueueSweep(
     return added;
   }).catch(async (err: unknown) => {
     // Not recorded (the update is written whole or not at all, store.ts): its runs belong to no job.
-    const recorded = await readQueue(ws).then((q) => q.jobs.some((j) => j.group_id === groupId), () => true);
+    const recorded = await store.readQueue().then((q) => q.jobs.some((j) => j.group_id === groupId), () => true);
     if (!recorded) await discardSweep(ws, prepared);
     throw err;
   });

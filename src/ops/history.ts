@@ -11,7 +11,7 @@ import { chosenMetricOf, type MetricGoal, type MetricSpec, primaryMetricOf } fro
 import { rankByMetric, rankingMetricOf } from '../queue/ranking.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
 import { visitRunDocuments } from '../workspace/run-files-batch.js';
-import { readArchivedJobs, readQueue } from '../workspace/store.js';
+import type { Store } from '../store/store.js';
 import { findOutsideRuns, type OutsideRun, type RunOrigin } from './outside-runs.js';
 
 export type { RunOrigin } from './outside-runs.js';
@@ -119,9 +119,9 @@ function rowOf(source: RowSource, result: RunResult | undefined): RunRow {
   };
 }
 
-export async function runHistory(ws: WorkspacePaths, filter: HistoryFilter = {}): Promise<RunRow[]> {
-  const queue = await readQueue(ws);
-  const archived = await readArchivedJobs(ws, queue);
+export async function runHistory(store: Store, ws: WorkspacePaths, filter: HistoryFilter = {}): Promise<RunRow[]> {
+  const queue = await store.readQueue();
+  const archived = await store.readArchived(queue);
   const newest = newestJobByRun([...archived, ...queue.jobs]);
   const matches = (r: { group_id: string | null; state: JobState }): boolean =>
     (filter.group === undefined || r.group_id === filter.group) && (filter.state === undefined || r.state === filter.state);

@@ -11,7 +11,8 @@ import { quote } from '../infra/text.js';
 import { parseTimestamp } from '../infra/time.js';
 import { ambiguousMessage, type IdCandidate, LATEST, resolveId, shortIds, shortRunIds } from '../queue/id-prefix.js';
 import { groupFile, runDir, type WorkspacePaths } from '../workspace/paths.js';
-import { listGroups, readQueue, readRequest } from '../workspace/store.js';
+import type { Store } from '../store/store.js';
+import { readRequest } from '../workspace/run-documents.js';
 
 /** Throws a UsageError (exit 2) unless `id` is safe as one folder name (no `../x`, no slashes). */
 export function assertSafeId(what: string, id: string): string {
@@ -37,17 +38,17 @@ function settle(what: IdKind, typed: string, candidates: readonly IdCandidate[])
  * A group id as a user typed it — the id, a unique prefix of one, or `latest` — as the full id.
  * An id no group has comes back unchanged, so callers keep their "Group not found" message.
  */
-export async function resolveGroupId(ws: WorkspacePaths, typed: string): Promise<string> {
+export async function resolveGroupId(store: Store, ws: WorkspacePaths, typed: string): Promise<string> {
   assertSafeId('group id', typed);
   if (existsSync(groupFile(ws, typed))) return typed; // exact match wins, and costs one stat
-  const groups = await listGroups(ws);
+  const groups = await store.listGroups();
   return settle('group id', typed, groups.map((g) => ({ id: g.group_id, createdAtMs: parseTimestamp(g.created_at) })));
 }
 
 /** Run ids there are: every run folder, and every run the queue has a job of (its folder may be gone). */
-async function knownRunIds(ws: WorkspacePaths): Promise<string[]> {
+async function knownRunIds(store: Store, ws: WorkspacePaths): Promise<string[]> {
   const folders = await readdir(ws.runsDir).catch(() => [] as string[]);
-  const queue = await readQueue(ws);
+  const queue = await store.readQueue();
   return [...new Set([...folders.filter((n) => SAFE_ID_PATTERN.test(n)), ...queue.jobs.map((j) => j.run_id)])];
 }
 
@@ -55,10 +56,10 @@ async function knownRunIds(ws: WorkspacePaths): Promise<string[]> {
  * A run id as typed — the id, a unique prefix (or `<group prefix>-run-NNN`), or `latest` (the run
  * whose request.json was created last) — as the full id; an unknown one unchanged.
  */
-export async function resolveRunId(ws: WorkspacePaths, typed: string): Promise<string> {
+export async function resolveRunId(store: Store, ws: WorkspacePaths, typed: string): Promise<string> {
   assertSafeId('run id', typed);
   if (existsSync(runDir(ws, typed))) return typed;
-  const ids = await knownRunIds(ws);
+  const ids = await knownRunIds(store, ws);
   if (typed !== LATEST) return settle('run id', typed, ids.map((id) => ({ id })));
   const created = async (id: string): Promise<number | undefined> => {
     const request = await readRequest(ws, id).catch(() => undefined);
@@ -68,9 +69,9 @@ export async function resolveRunId(ws: WorkspacePaths, typed: string): Promise<s
 }
 
 /** A job id as typed — the id or a unique prefix of a job in queue.json — as the full id. */
-export async function resolveJobId(ws: WorkspacePaths, typed: string): Promise<string> {
+export async function resolveJobId(store: Store, typed: string): Promise<string> {
   assertSafeId('job id', typed);
-  const queue = await readQueue(ws);
+  const queue = await store.readQueue();
   return settle('job id', typed, queue.jobs.map((j) => ({ id: j.job_id, createdAtMs: parseTimestamp(j.created_at) })));
 }
 
@@ -81,10 +82,10 @@ export interface ShortIds {
   job(id: string): string;
 }
 
-export async function workspaceShortIds(ws: WorkspacePaths, queue?: Queue): Promise<ShortIds> {
-  const q = queue ?? (await readQueue(ws));
+export async function workspaceShortIds(store: Store, ws: WorkspacePaths, queue?: Queue): Promise<ShortIds> {
+  const q = queue ?? (await store.readQueue());
   const groupIds = await readdir(ws.groupsDir).catch(() => [] as string[]);
-  const runIds = await knownRunIds(ws);
+  const runIds = await knownRunIds(store, ws);
   const groups = shortIds(groupIds);
   const runs = shortRunIds(runIds, groupIds);
   const jobs = shortIds(q.jobs.map((j) => j.job_id));

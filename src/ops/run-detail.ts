@@ -8,7 +8,8 @@ import { MissingFilesError } from '../infra/errors.js';
 import { newestJobByRun } from '../queue/jobs.js';
 import { readTextIfExists } from '../workspace/json-file.js';
 import { runDir, type WorkspacePaths } from '../workspace/paths.js';
-import { readArchivedJobsOfRun, readQueue, readRequest, readResult } from '../workspace/store.js';
+import type { Store } from '../store/store.js';
+import { readRequest, readResult } from '../workspace/run-documents.js';
 import { assertSafeId, resolveRunId } from './ids.js';
 
 export interface RunDetail {
@@ -21,13 +22,13 @@ export interface RunDetail {
 }
 
 /** One run, named by id, unique prefix or `latest`; `run_id` is the full id. */
-export async function runDetail(ws: WorkspacePaths, typedRunId: string): Promise<RunDetail> {
-  const runId = await resolveRunId(ws, typedRunId);
+export async function runDetail(store: Store, ws: WorkspacePaths, typedRunId: string): Promise<RunDetail> {
+  const runId = await resolveRunId(store, ws, typedRunId);
   const problems: string[] = [];
-  const queue = await readQueue(ws);
+  const queue = await store.readQueue();
   let jobs = queue.jobs.filter((j) => j.run_id === runId);
   // A run with no job left in queue.json may have archived ones.
-  if (jobs.length === 0) jobs = await readArchivedJobsOfRun(ws, queue, runId);
+  if (jobs.length === 0) jobs = await store.readArchived(queue, runId);
   const job = newestJobByRun(jobs).get(runId) ?? null;
   const request = await readRequest(ws, runId).catch((err: Error) => (problems.push(err.message), undefined));
   if (!job && !request && problems.length === 0) throw new MissingFilesError(`Run not found: ${runId}`);

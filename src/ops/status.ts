@@ -11,7 +11,8 @@ import { assessDaemon, type DaemonHealth } from '../queue/daemon-health.js';
 import { countByState } from '../queue/jobs.js';
 import { defaultGoal, type MetricSpec } from '../queue/primary-metric.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
-import { listGroups, readDaemonStatus, readQueue } from '../workspace/store.js';
+import type { Store } from '../store/store.js';
+import { readDaemonStatus } from '../workspace/daemon-files.js';
 
 export interface GroupProgress {
   group_id: string;
@@ -134,8 +135,8 @@ const runningView = (j: Job, ended: EndedJob | undefined): RunningJob => ({
 });
 
 /** `staleAfterMs`: when a heartbeat counts as stale (SPEC §6: 30 s; smaller in tests of the dashboard). */
-export async function collectStatus(ws: WorkspacePaths, clock: Clock, staleAfterMs?: number): Promise<StatusSnapshot> {
-  const [queue, daemonStatus, groups] = await Promise.all([readQueue(ws), readDaemonStatus(ws), listGroups(ws)]);
+export async function collectStatus(store: Store, ws: WorkspacePaths, clock: Clock, staleAfterMs?: number): Promise<StatusSnapshot> {
+  const [queue, daemonStatus, groups] = await Promise.all([store.readQueue(), readDaemonStatus(ws), store.listGroups()]);
   const nowMs = clock.now();
   // On the daemon's machine its PID tells at once whether it is gone (a kill -9 leaves daemon.json saying running).
   const live = daemonStatus && daemonStatus.state !== 'stopped' ? probeDaemonProcess(daemonStatus) : undefined;

@@ -7,7 +7,7 @@ import type { Job } from '../contracts/queue.js';
 import type { Clock } from '../infra/clock.js';
 import { STALE_HEARTBEAT_REASON } from '../queue/daemon-health.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
-import { readQueue } from '../workspace/store.js';
+import type { Store } from '../store/store.js';
 import { readLog } from './run-detail.js';
 import { collectStatus, type StatusSnapshot } from './status.js';
 
@@ -60,8 +60,8 @@ function newestJobs(jobs: readonly Job[]): Map<string, Job> {
   return newest;
 }
 
-export async function collectWatchView(ws: WorkspacePaths, clock: Clock): Promise<WatchView> {
-  const [snapshot, queue] = await Promise.all([collectStatus(ws, clock), readQueue(ws)]);
+export async function collectWatchView(store: Store, ws: WorkspacePaths, clock: Clock): Promise<WatchView> {
+  const [snapshot, queue] = await Promise.all([collectStatus(store, ws, clock), store.readQueue()]);
   const ended = new Map(snapshot.running.filter((r) => r.ended !== null).map((r) => [r.job_id, r.ended!]));
   const runs = new Map<string, string>();
   for (const [runId, job] of newestJobs(queue.jobs)) {

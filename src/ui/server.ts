@@ -16,8 +16,8 @@ import { resolveGroupId, resolveRunId } from '../ops/ids.js';
 import { leaderboard } from '../ops/leaderboard.js';
 import { readLog, readMetricPoints, runDetail } from '../ops/run-detail.js';
 import { collectStatus } from '../ops/status.js';
+import { openFileStore } from '../store/file/file-store.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
-import { readGroup } from '../workspace/store.js';
 import { type StateWatcher, watchState } from '../workspace/watch.js';
 import { DASHBOARD_HTML } from './page.js';
 
@@ -74,13 +74,15 @@ function tokenMatches(given: string | null | undefined, token: string): boolean 
 
 export async function startUiServer(ws: WorkspacePaths, clock: Clock, options: UiOptions): Promise<UiServer> {
   const staleAfterMs = options.staleAfterMs;
+  // One store for the server's life: every request reads and updates through it.
+  const store = openFileStore(ws, clock);
   const clients = new Set<ServerResponse>();
   let lastSent = '';
   let pending: NodeJS.Timeout | undefined;
 
   const snapshot = async (): Promise<string> => {
     try {
-      return JSON.stringify(await collectStatus(ws, clock, staleAfterMs));
+      return JSON.stringify(await collectStatus(store, ws, clock, staleAfterMs));
     } catch (err) {
       return JSON.stringify({ error: err instanceof Error ? err.message : String(err) });
     }
@@ -119,22 +121,22 @@ export async function startUiServer(ws: WorkspacePaths, clock: Clock, options: U
       req.resume();
       if (parts[0] === 'api' && parts[1] === 'groups' && parts[2] && parts[3]) {
         // Ids as the CLI takes them: a unique prefix or `latest` too (an ambiguous one is a 400).
-        const gid = await resolveGroupId(ws, parts[2]);
+        const gid = await resolveGroupId(store, ws, parts[2]);
         switch (parts[3]) {
           case 'pause':
-            return send(res, 200, { group_id: gid, paused: (await setGroupPaused(ws, clock, gid, true)).group.paused });
+            return send(res, 200, { group_id: gid, paused: (await setGroupPaused(store, ws, gid, true)).group.paused });
           case 'resume':
-            return send(res, 200, { group_id: gid, paused: (await setGroupPaused(ws, clock, gid, false)).group.paused });
+            return send(res, 200, { group_id: gid, paused: (await setGroupPaused(store, ws, gid, false)).group.paused });
           case 'retry':
-            return send(res, 200, { group_id: gid, retried: (await retryFailed(ws, clock, gid)).jobs.map((j) => j.job_id) });
+            return send(res, 200, { group_id: gid, retried: (await retryFailed(store, ws, gid)).jobs.map((j) => j.job_id) });
           case 'cancel': {
-            const out = await cancelGroup(ws, clock, gid);
+            const out = await cancelGroup(store, ws, gid);
             return send(res, 200, { group_id: gid, status: out.group.status, canceled: out.canceled.length, stopping: out.flagged.length });
           }
         }
       }
       if (parts[0] === 'api' && parts[1] === 'runs' && parts[2] && parts[3] === 'cancel') {
-        const out = await cancelRun(ws, clock, { runId: parts[2] });
+        const out = await cancelRun(store, ws, { runId: parts[2] });
         return send(res, 200, { job_id: out.job.job_id, outcome: out.outcome });
       }
       return send(res, 404, { error: 'No such action' });
@@ -159,20 +161,20 @@ export async function startUiServer(ws: WorkspacePaths, clock: Clock, options: U
           const state = url.searchParams.get('state') || undefined;
           if (state && !(JOB_STATES as readonly string[]).includes(state)) return send(res, 400, { error: `Unknown state ${state}` });
           const typedGroup = url.searchParams.get('group') || undefined;
-          const group = typedGroup === undefined ? undefined : await resolveGroupId(ws, typedGroup);
+          const group = typedGroup === undefined ? undefined : await resolveGroupId(store, ws, typedGroup);
           const sort = url.searchParams.get('sort') || 'time';
           if (sort !== 'time' && sort !== 'metric') return send(res, 400, { error: `Unknown sort ${sort} (time or metric)` });
-          const ranked = rankRuns(await runHistory(ws, { group, state: state as JobState | undefined }), sort === 'metric');
+          const ranked = rankRuns(await runHistory(store, ws, { group, state: state as JobState | undefined }), sort === 'metric');
           return send(res, 200, { metric: ranked.metric, runs: ranked.rows });
         }
-        const runId = await resolveRunId(ws, parts[2]);
+        const runId = await resolveRunId(store, ws, parts[2]);
         if (parts[3] === 'log') return send(res, 200, await readLog(ws, runId, Number(url.searchParams.get('from') ?? 0) || 0));
         if (parts[3] === 'metrics') return send(res, 200, { points: await readMetricPoints(ws, runId) });
-        return send(res, 200, await runDetail(ws, runId));
+        return send(res, 200, await runDetail(store, ws, runId));
       }
       case 'groups': {
-        const gid = await resolveGroupId(ws, parts[2] ?? '');
-        const group = await readGroup(ws, gid);
+        const gid = await resolveGroupId(store, ws, parts[2] ?? '');
+        const group = await store.readGroup(gid);
         if (!group) return send(res, 404, { error: `Group not found: ${gid}` });
         const board = await leaderboard(ws, group);
         return send(res, 200, { group, metric: board.metric, leaderboard: board.rows });

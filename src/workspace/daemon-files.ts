@@ -5,8 +5,8 @@
 import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DaemonStatus } from '../contracts/daemon.js';
-import { readTextIfExists, writeJsonAtomic, writeTextAtomic } from './json-file.js';
-import type { WorkspacePaths } from './paths.js';
+import { readDocument, readTextIfExists, writeJsonAtomic, writeTextAtomic } from './json-file.js';
+import { displayPath, type WorkspacePaths } from './paths.js';
 
 /** The PID in daemon.lock, or undefined when there is no lock (or it holds no PID). */
 export async function readDaemonLockPid(ws: WorkspacePaths): Promise<number | undefined> {
@@ -23,6 +23,11 @@ export async function writeDaemonLock(ws: WorkspacePaths, pid: number): Promise<
 /** Removes daemon.lock if it still holds `pid`. */
 export async function releaseDaemonLock(ws: WorkspacePaths, pid: number): Promise<void> {
   if ((await readDaemonLockPid(ws)) === pid) await rm(ws.daemonLock, { force: true });
+}
+
+/** daemon.json, validated; undefined when no daemon ever ran here. */
+export async function readDaemonStatus(ws: WorkspacePaths): Promise<DaemonStatus | undefined> {
+  return readDocument('daemon', ws.daemonFile, displayPath(ws, ws.daemonFile));
 }
 
 export async function writeDaemonStatus(ws: WorkspacePaths, status: DaemonStatus): Promise<void> {

@@ -1,8 +1,16 @@
 import { systemClock } from '../../infra/clock.js';
+import { openFileStore } from '../../store/file/file-store.js';
+import type { WorkspacePaths } from '../../workspace/paths.js';
 import { cancelGroup, cancelRun, retryFailed, setGroupPaused } from '../../ops/control.js';
 import { groupCanceledToken, groupPausedToken, groupResumedToken } from '../../run/tokens.js';
 import { resolveWorkspace } from '../options.js';
 import { out, outJson } from '../output.js';
+
+/** The command's workspace and its store, opened once. */
+function opened(workspace: string | undefined): [ReturnType<typeof openFileStore>, WorkspacePaths] {
+  const ws = resolveWorkspace(workspace);
+  return [openFileStore(ws, systemClock), ws];
+}
 
 interface GroupFlags {
   groupId: string;
@@ -11,7 +19,7 @@ interface GroupFlags {
 }
 
 export async function pauseGroupCommand(opts: GroupFlags): Promise<number> {
-  const { group, changed } = await setGroupPaused(resolveWorkspace(opts.workspace), systemClock, opts.groupId, true);
+  const { group, changed } = await setGroupPaused(...opened(opts.workspace), opts.groupId, true);
   if (opts.json) return (outJson({ group_id: group.group_id, paused: true, changed }), 0);
   out(groupPausedToken(group.group_id));
   out(changed ? `Paused group ${group.group_id}` : `Group ${group.group_id} is already paused`);
@@ -19,7 +27,7 @@ export async function pauseGroupCommand(opts: GroupFlags): Promise<number> {
 }
 
 export async function resumeGroupCommand(opts: GroupFlags): Promise<number> {
-  const { group, changed } = await setGroupPaused(resolveWorkspace(opts.workspace), systemClock, opts.groupId, false);
+  const { group, changed } = await setGroupPaused(...opened(opts.workspace), opts.groupId, false);
   if (opts.json) return (outJson({ group_id: group.group_id, paused: false, changed }), 0);
   out(groupResumedToken(group.group_id));
   out(changed ? `Resumed group ${group.group_id}` : `Group ${group.group_id} is not paused`);
@@ -27,7 +35,7 @@ export async function resumeGroupCommand(opts: GroupFlags): Promise<number> {
 }
 
 export async function retryFailedCommand(opts: GroupFlags): Promise<number> {
-  const { group, jobs } = await retryFailed(resolveWorkspace(opts.workspace), systemClock, opts.groupId);
+  const { group, jobs } = await retryFailed(...opened(opts.workspace), opts.groupId);
   if (opts.json) {
     return (outJson({ group_id: group.group_id, retried: jobs.map((j) => ({ job_id: j.job_id, run_id: j.run_id, attempt: j.attempt })) }), 0);
   }
@@ -41,7 +49,7 @@ export async function retryFailedCommand(opts: GroupFlags): Promise<number> {
 }
 
 export async function cancelGroupCommand(opts: GroupFlags): Promise<number> {
-  const { group, canceled, flagged } = await cancelGroup(resolveWorkspace(opts.workspace), systemClock, opts.groupId);
+  const { group, canceled, flagged } = await cancelGroup(...opened(opts.workspace), opts.groupId);
   if (opts.json) {
     return (
       outJson({
@@ -61,7 +69,7 @@ export async function cancelGroupCommand(opts: GroupFlags): Promise<number> {
 }
 
 export async function cancelRunCommand(opts: { runId?: string; jobId?: string; workspace?: string; json?: boolean }): Promise<number> {
-  const { job, outcome } = await cancelRun(resolveWorkspace(opts.workspace), systemClock, { runId: opts.runId, jobId: opts.jobId });
+  const { job, outcome } = await cancelRun(...opened(opts.workspace), { runId: opts.runId, jobId: opts.jobId });
   if (opts.json) return (outJson({ job_id: job.job_id, run_id: job.run_id, outcome }), 0);
   out(
     outcome === 'canceled'

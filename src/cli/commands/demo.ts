@@ -10,7 +10,7 @@ import { leaderboard } from '../../ops/leaderboard.js';
 import { loadPlan } from '../../ops/plan-file.js';
 import { groupProgress } from '../../ops/status.js';
 import { sendSignal } from '../../process/signal.js';
-import { readGroup } from '../../workspace/store.js';
+import { openFileStore } from '../../store/file/file-store.js';
 import { formatMetric, table } from '../format.js';
 import { out } from '../output.js';
 import { cliEntry } from '../../infra/install.js';
@@ -24,7 +24,8 @@ export async function demoCommand(opts: { dir?: string; maxParallel: string; gpu
   const demo = await createDemoWorkspace(dir, process.env);
   out(`Dataset: data/wine.csv (${demo.rows} rows of scikit-learn's wine data, 13 features, 3 classes)`);
   const { plan, doc } = await loadPlan(demo.planFile);
-  const sweep = await enqueueSweep(demo.ws, systemClock, plan, doc);
+  const store = openFileStore(demo.ws, systemClock);
+  const sweep = await enqueueSweep(store, demo.ws, systemClock, plan, doc);
   out(`[RF:GROUP=ENQUEUED ${sweep.groupId} runs=${sweep.runIds.length}]`);
   out(`Sweep: ${sweep.runIds.length} runs (logistic_regression, random_forest, linear_svc, mlp; ${sweep.jobs.filter((j) => j.requires_gpu).length} ask for a GPU)`);
 
@@ -42,7 +43,7 @@ export async function demoCommand(opts: { dir?: string; maxParallel: string; gpu
 
   let last = '';
   for (;;) {
-    const group = await readGroup(demo.ws, sweep.groupId);
+    const group = await store.readGroup(sweep.groupId);
     if (group) {
       const p = groupProgress(group);
       const line = `Progress: ${p.done}/${p.total} done (${p.running} running, ${p.queued} queued)`;
@@ -55,7 +56,7 @@ export async function demoCommand(opts: { dir?: string; maxParallel: string; gpu
   if (daemon.pid !== undefined) sendSignal({ pid: daemon.pid }, 'SIGTERM');
   await daemon;
 
-  const group = await readGroup(demo.ws, sweep.groupId);
+  const group = await store.readGroup(sweep.groupId);
   if (!group) return ExitCode.internal;
   const { rows } = await leaderboard(demo.ws, group);
   out('');

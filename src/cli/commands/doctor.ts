@@ -1,11 +1,13 @@
 import { systemClock } from '../../infra/clock.js';
+import { openFileStore } from '../../store/file/file-store.js';
 import { ExitCode } from '../../infra/errors.js';
 import { runDoctor } from '../../ops/doctor.js';
 import { resolveWorkspace } from '../options.js';
 import { out, outJson } from '../output.js';
 
 export async function doctorCommand(opts: { workspace?: string; json?: boolean }): Promise<number> {
-  const checks = await runDoctor(resolveWorkspace(opts.workspace), process.env, systemClock);
+  const ws = resolveWorkspace(opts.workspace);
+  const checks = await runDoctor(openFileStore(ws, systemClock), ws, process.env, systemClock);
   const failed = checks.some((c) => c.status === 'missing');
   if (opts.json) {
     outJson({ ok: !failed, checks });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { systemClock } from '../../infra/clock.js';
+import { openFileStore } from '../../store/file/file-store.js';
 import { MissingFilesError, UsageError } from '../../infra/errors.js';
 import { enqueueRun, enqueueSweep } from '../../ops/enqueue.js';
 import { loadPlan } from '../../ops/plan-file.js';
@@ -21,7 +22,7 @@ interface EnqueueRunFlags {
 export async function enqueueRunCommand(opts: EnqueueRunFlags): Promise<number> {
   const priority = opts.priority === undefined ? undefined : parseIntFlag('--priority', opts.priority);
   const ws = resolveWorkspace(opts.workspace);
-  const job = await enqueueRun(ws, systemClock, { runId: opts.runId, groupId: opts.groupId, priority });
+  const job = await enqueueRun(openFileStore(ws, systemClock), ws, { runId: opts.runId, groupId: opts.groupId, priority });
   if (opts.json) {
     outJson({ job });
   } else {
@@ -55,7 +56,7 @@ export async function enqueueSweepCommand(opts: EnqueueSweepFlags): Promise<numb
   const priority = opts.priority === undefined ? undefined : parseIntFlag('--priority', opts.priority);
   const { plan, doc } = await loadPlan(path.resolve(opts.plan));
   const ws = sweepWorkspace(opts.workspace, plan.workspace);
-  const sweep = await enqueueSweep(ws, systemClock, plan, doc, { priority, onProgress: terminalProgress('Writing run folders') });
+  const sweep = await enqueueSweep(openFileStore(ws, systemClock), ws, systemClock, plan, doc, { priority, onProgress: terminalProgress('Writing run folders') });
   if (opts.json) {
     outJson({ group_id: sweep.groupId, runs: sweep.runIds.length, run_ids: sweep.runIds, job_ids: sweep.jobs.map((j) => j.job_id) });
     return 0;

@@ -1,5 +1,7 @@
 import { groupProgress } from '../../ops/status.js';
-import { listGroups, readGroup } from '../../workspace/store.js';
+import { systemClock } from '../../infra/clock.js';
+import { openFileStore } from '../../store/file/file-store.js';
+import type { Store } from '../../store/store.js';
 import { MissingFilesError, UsageError } from '../../infra/errors.js';
 import { resolveGroupId, workspaceShortIds } from '../../ops/ids.js';
 import { leaderboard } from '../../ops/leaderboard.js';
@@ -16,8 +18,9 @@ export async function groupsCommand(
   opts: { workspace?: string; json?: boolean; allMetrics?: boolean },
 ): Promise<number> {
   const ws = resolveWorkspace(opts.workspace);
-  if (action !== undefined) return showGroup(ws, action, gid, opts);
-  const groups = (await listGroups(ws)).map(groupProgress);
+  const store = openFileStore(ws, systemClock);
+  if (action !== undefined) return showGroup(store, ws, action, gid, opts);
+  const groups = (await store.listGroups()).map(groupProgress);
   if (opts.json) {
     outJson({ groups });
     return 0;
@@ -26,7 +29,7 @@ export async function groupsCommand(
     out('No groups yet. Enqueue a sweep with: runforge enqueue-sweep --plan plan.json');
     return 0;
   }
-  const short = await workspaceShortIds(ws);
+  const short = await workspaceShortIds(store, ws);
   const decimals = metricDecimals(groups.map((g) => g.best_primary_metric));
   const rows = [
     ['GROUP', 'STATUS', 'DONE', 'OK', 'FAILED', 'CANCELED', 'BEST RUN', 'BEST', 'NAME'],
@@ -47,9 +50,9 @@ export async function groupsCommand(
 }
 
 /** `groups show <gid>`: a sweep's leaderboard. */
-async function showGroup(ws: WorkspacePaths, action: string, gid: string | undefined, opts: { json?: boolean; allMetrics?: boolean }): Promise<number> {
+async function showGroup(store: Store, ws: WorkspacePaths, action: string, gid: string | undefined, opts: { json?: boolean; allMetrics?: boolean }): Promise<number> {
   if (action !== 'show' || gid === undefined) throw new UsageError('Use `runforge groups` or `runforge groups show <group-id>`');
-  const group = await readGroup(ws, await resolveGroupId(ws, gid));
+  const group = await store.readGroup(await resolveGroupId(store, ws, gid));
   if (!group) throw new MissingFilesError(`Group not found: ${gid}`);
   const { metric, rows } = await leaderboard(ws, group);
   if (opts.json) return (outJson({ group: groupProgress(group), metric, leaderboard: rows }), 0);
@@ -57,7 +60,7 @@ async function showGroup(ws: WorkspacePaths, action: string, gid: string | undef
   out(`${group.name} (${group.group_id}): ${group.status}${group.paused ? ', paused' : ''}, ${p.done}/${p.total} done`);
   if (metric) out(`Ranked by ${metric.name} (${metric.goal === 'minimize' ? 'lower' : 'higher'} is better)${group.metric ? '' : ': no metric was chosen, the fallback named it'}`);
   const ranking = metricCells(rows, metric);
-  const short = await workspaceShortIds(ws);
+  const short = await workspaceShortIds(store, ws);
   const extra = opts.allMetrics ? allMetricColumns(rows, metricNames(rows).filter((n) => n !== metric?.name)) : [];
   table([
     ['#', 'RUN', 'STATUS', 'FAMILY', 'DEVICE', metricHeader(metric), ...extra.map((c) => c[0]!), 'TIME', 'SWEPT VALUES'],

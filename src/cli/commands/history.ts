@@ -1,5 +1,7 @@
 import { type JobState, JOB_STATES } from '../../contracts/constants.js';
+import { systemClock } from '../../infra/clock.js';
 import { UsageError } from '../../infra/errors.js';
+import { openFileStore } from '../../store/file/file-store.js';
 import { rankRuns, runHistory } from '../../ops/history.js';
 import { resolveGroupId, workspaceShortIds } from '../../ops/ids.js';
 import { table } from '../format.js';
@@ -27,8 +29,9 @@ export async function historyCommand(opts: HistoryOptions): Promise<number> {
     throw new UsageError(`--sort must be one of time, metric (got '${opts.sort}')`);
   }
   const ws = resolveWorkspace(opts.workspace);
-  const group = opts.group === undefined ? undefined : await resolveGroupId(ws, opts.group);
-  const all = await runHistory(ws, { group, state: opts.state as JobState | undefined });
+  const store = openFileStore(ws, systemClock);
+  const group = opts.group === undefined ? undefined : await resolveGroupId(store, ws, opts.group);
+  const all = await runHistory(store, ws, { group, state: opts.state as JobState | undefined });
   const { metric, rows } = rankRuns(all, opts.sort === 'metric');
   if (opts.json) return (outJson({ metric, runs: rows }), 0);
   if (rows.length === 0) return (out('No runs yet.'), 0);
@@ -36,7 +39,7 @@ export async function historyCommand(opts: HistoryOptions): Promise<number> {
   const shared = metric && rows.every((r) => r.metric_name === null || r.metric_name === metric.name) ? metric : null;
   const cells = metricCells(rows, shared);
   const lists = opts.metrics ? metricLists(rows) : [];
-  const short = await workspaceShortIds(ws);
+  const short = await workspaceShortIds(store, ws);
   table([
     ['RUN', 'STATE', 'ORIGIN', 'ATTEMPT', 'DEVICE', 'DURATION', metricHeader(shared), ...(opts.metrics ? ['METRICS'] : []), 'STARTED', 'ERROR'],
     ...rows.map((r, i) => [

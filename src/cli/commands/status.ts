@@ -1,4 +1,5 @@
 import { systemClock } from '../../infra/clock.js';
+import { openFileStore } from '../../store/file/file-store.js';
 import { FULL_IDS, type ShortIds, workspaceShortIds } from '../../ops/ids.js';
 import { collectStatus, type StatusSnapshot } from '../../ops/status.js';
 import { STALE_HEARTBEAT_REASON } from '../../queue/daemon-health.js';
@@ -112,8 +113,9 @@ export function renderStatus(s: StatusSnapshot, short: ShortIds = FULL_IDS): str
 
 export async function queueStatusCommand(opts: { workspace?: string; json?: boolean }): Promise<number> {
   const ws = resolveWorkspace(opts.workspace);
-  const snapshot = await collectStatus(ws, systemClock);
+  const store = openFileStore(ws, systemClock);
+  const snapshot = await collectStatus(store, ws, systemClock);
   if (opts.json) outJson(snapshot);
-  else renderStatus(snapshot, await workspaceShortIds(ws)).forEach((line) => out(line));
+  else renderStatus(snapshot, await workspaceShortIds(store, ws)).forEach((line) => out(line));
   return 0;
 }

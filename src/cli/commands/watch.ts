@@ -1,4 +1,6 @@
 import { systemClock } from '../../infra/clock.js';
+import { openFileStore } from '../../store/file/file-store.js';
+import type { Store } from '../../store/store.js';
 import { workspaceShortIds } from '../../ops/ids.js';
 import { logTimestamp } from '../../run/run-log.js';
 import { type StatusSnapshot } from '../../ops/status.js';
@@ -10,9 +12,9 @@ import { out } from '../output.js';
 import { endedLines, renderStatus } from './status.js';
 
 /** The whole view: `renderStatus`, with each running run's latest progress token. */
-async function frame(ws: WorkspacePaths, s: StatusSnapshot): Promise<string[]> {
+async function frame(store: Store, ws: WorkspacePaths, s: StatusSnapshot): Promise<string[]> {
   const running = s.running.filter((r) => r.ended === null);
-  const short = await workspaceShortIds(ws);
+  const short = await workspaceShortIds(store, ws);
   // renderStatus says which jobs ended unrecorded; the running ones are listed here, with their progress.
   const lines = renderStatus({ ...s, running: s.running.filter((r) => r.ended !== null) }, short);
   const runningLines: string[] = [];
@@ -39,6 +41,7 @@ async function frame(ws: WorkspacePaths, s: StatusSnapshot): Promise<string[]> {
  */
 export async function watchCommand(opts: { workspace?: string; once?: boolean; interval: string }): Promise<number> {
   const ws = resolveWorkspace(opts.workspace);
+  const store = openFileStore(ws, systemClock);
   const every = parseSecondsFlag('--interval', opts.interval, 0.1);
   const tty = process.stdout.isTTY === true;
   let stop = false;
@@ -51,15 +54,15 @@ export async function watchCommand(opts: { workspace?: string; once?: boolean; i
   try {
     for (;;) {
       if (opts.once || tty) {
-        const view = await collectWatchView(ws, systemClock);
-        const lines = await frame(ws, view.snapshot);
+        const view = await collectWatchView(store, ws, systemClock);
+        const lines = await frame(store, ws, view.snapshot);
         if (opts.once) {
           lines.forEach((l) => out(l));
           return 0;
         }
         process.stdout.write(`\x1b[H\x1b[2J${lines.join('\n')}\n\n(Ctrl-C to stop)\n`);
       } else {
-        const view = await collectWatchView(ws, systemClock);
+        const view = await collectWatchView(store, ws, systemClock);
         const stamp = `[${logTimestamp(systemClock.now())}]`;
         describeChanges(prev, view).forEach((l) => out(`${stamp} ${l}`));
         prev = view;

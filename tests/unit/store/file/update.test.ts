@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestClock } from '../../../src/infra/clock.js';
-import { makeJob } from '../../../src/queue/jobs.js';
-import { workspacePaths } from '../../../src/workspace/paths.js';
-import { stageUpdate, updateState } from '../../../src/workspace/store.js';
+import { TestClock } from '../../../../src/infra/clock.js';
+import { makeJob } from '../../../../src/queue/jobs.js';
+import { workspacePaths } from '../../../../src/workspace/paths.js';
+import { stageUpdate, updateState } from '../../../../src/store/file/update.js';
 
 const dirs: string[] = [];
 afterEach(() => {
