@@ -17,7 +17,8 @@ import { readTextIfExists } from '../workspace/json-file.js';
 import { sweepRuns } from './plan-file.js';
 import { displayPath, groupDir, requestFile, runDir, type WorkspacePaths } from '../workspace/paths.js';
 import type { Store } from '../store/store.js';
-import { writeGroupFile, writeRunRequests } from '../workspace/run-documents.js';
+import { writeGroupFile } from '../workspace/run-documents.js';
+import { writeRunRequests } from '../run/files/documents.js';
 import { resolveGroupId, resolveRunId } from './ids.js';
 
 async function isDirectory(p: string): Promise<boolean> {

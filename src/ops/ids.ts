@@ -12,7 +12,7 @@ import { parseTimestamp } from '../infra/time.js';
 import { ambiguousMessage, type IdCandidate, LATEST, resolveId, shortIds, shortRunIds } from '../queue/id-prefix.js';
 import { groupFile, runDir, type WorkspacePaths } from '../workspace/paths.js';
 import type { Store } from '../store/store.js';
-import { readRequest } from '../workspace/run-documents.js';
+import { readRequest } from '../run/files/documents.js';
 
 /** Throws a UsageError (exit 2) unless `id` is safe as one folder name (no `../x`, no slashes). */
 export function assertSafeId(what: string, id: string): string {

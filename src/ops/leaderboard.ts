@@ -4,7 +4,7 @@ import { chosenMetricOf, type MetricGoal, type MetricSpec, primaryMetricOf } fro
 import { missingMetricHint, rankByMetric, rankingMetricOf } from '../queue/ranking.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
 import { resultDevice } from './history.js';
-import { readRequest, readResult } from '../workspace/run-documents.js';
+import { readRequest, readResult } from '../run/files/documents.js';
 
 export interface LeaderboardRow {
   rank: number | null;

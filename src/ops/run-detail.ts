@@ -9,7 +9,7 @@ import { newestJobByRun } from '../queue/jobs.js';
 import { readTextIfExists } from '../workspace/json-file.js';
 import { runDir, type WorkspacePaths } from '../workspace/paths.js';
 import type { Store } from '../store/store.js';
-import { readRequest, readResult } from '../workspace/run-documents.js';
+import { readRequest, readResult } from '../run/files/documents.js';
 import { assertSafeId, resolveRunId } from './ids.js';
 
 export interface RunDetail {

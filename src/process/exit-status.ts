@@ -31,7 +31,7 @@ export function readExitFile(file: string): (ChildOutcome & { pid?: number }) | 
  * WarmExitStatusSchema's check (contracts/warm-worker.ts) written out: status commands read exit files
  * (a job that ended while no daemon ran), and loading zod for it cost queue-status ~60 ms.
  */
-function isWarmExitStatus(v: unknown): v is { pid: number; exit_code: number | null; signal: string | null } {
+export function isWarmExitStatus(v: unknown): v is { pid: number; exit_code: number | null; signal: string | null } {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const o = v as Record<string, unknown>;
   return (

@@ -8,14 +8,10 @@
  * grown past that size — the piece was appended — and from `from` if not: no line twice, none lost.
  * (A record of one number, as earlier builds wrote it, is the offset itself.)
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import type { Clock, TimerHandle } from '../infra/clock.js';
-import { removeFileSync, replaceFileSync } from '../workspace/json-file.js';
+import { outputFile, removeOutputFiles, resumeOffset, startOutputFiles, writeOutputOffset } from './files/output.js';
 import type { RunLog } from './run-log.js';
-
-export const outputFile = (runDir: string): string => path.join(runDir, 'output.log');
-const offsetFile = (runDir: string): string => path.join(runDir, '.output-offset');
 
 /** How often (ms) a running job's output is looked at. */
 const POLL_MS = 250;
@@ -34,22 +30,13 @@ export class OutputTail {
 
   /** Starts following a new run's output (`output.log` is created empty). */
   static start(runDir: string, log: RunLog, clock: Clock): OutputTail {
-    writeFileSync(outputFile(runDir), '');
-    removeFileSync(offsetFile(runDir));
+    startOutputFiles(runDir);
     return new OutputTail(runDir, log, clock, 0).schedule();
   }
 
   /** Goes on following a run another daemon started, from where that one stopped copying. */
   static resume(runDir: string, log: RunLog, clock: Clock): OutputTail {
-    let offset: number;
-    try {
-      const [from, to, logSize] = readFileSync(offsetFile(runDir), 'utf8').trim().split(' ').map(Number);
-      const appended = to !== undefined && logSize !== undefined && (statSync(log.file, { throwIfNoEntry: false })?.size ?? 0) > logSize;
-      offset = (appended ? to : from) || 0;
-    } catch {
-      offset = 0;
-    }
-    return new OutputTail(runDir, log, clock, offset).schedule();
+    return new OutputTail(runDir, log, clock, resumeOffset(runDir, log.file)).schedule();
   }
 
   private schedule(): this {
@@ -102,7 +89,7 @@ export class OutputTail {
   private recordCopy(to: number): void {
     const logSize = statSync(this.log.file, { throwIfNoEntry: false })?.size ?? 0;
     try {
-      replaceFileSync(offsetFile(this.runDir), `${this.offset} ${to} ${logSize}`);
+      writeOutputOffset(this.runDir, { from: this.offset, to, logSize });
     } catch {
       // the run folder went away
     }
@@ -113,8 +100,7 @@ export class OutputTail {
     this.closed = true;
     if (this.timer) this.clock.clearTimeout(this.timer);
     this.copy(true);
-    removeFileSync(outputFile(this.runDir));
-    removeFileSync(offsetFile(this.runDir));
+    removeOutputFiles(this.runDir);
   }
 
   /** Stops following without copying (the daemon is leaving the run to its successor). */

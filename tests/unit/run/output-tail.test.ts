@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../../../src/infra/clock.js';
-import { OutputTail, outputFile } from '../../../src/run/output-tail.js';
+import { OutputTail } from '../../../src/run/output-tail.js';
+import { outputFile } from '../../../src/run/files/names.js';
 import { RunLog } from '../../../src/run/run-log.js';
 
 const dirs: string[] = [];
