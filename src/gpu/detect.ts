@@ -6,7 +6,7 @@
  */
 import { execa } from 'execa';
 import { UsageError } from '../infra/errors.js';
-import { configuredPython, CANDIDATES } from '../run/python.js';
+import { configuredPython, CANDIDATES } from '../python-env/find-python.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
 import { detectWithNvidiaSmi, type GpuDevice } from './devices.js';
 

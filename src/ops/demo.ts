@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { OperationFailedError, UsageError } from '../infra/errors.js';
 import { formatTimestamp } from '../infra/time.js';
 import { cliEntry } from '../infra/install.js';
-import { findTrainerPython } from '../run/python.js';
+import { findTrainerPython } from '../python-env/find-python.js';
 import { CREATED_BY } from '../version.js';
 import { workspacePaths, type WorkspacePaths } from '../workspace/paths.js';
 

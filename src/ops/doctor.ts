@@ -4,7 +4,7 @@ import { detectWithTorch } from '../gpu/detect.js';
 import type { Clock } from '../infra/clock.js';
 import { probeDaemonProcess } from '../process/daemon-liveness.js';
 import { assessDaemon, STALE_HEARTBEAT_REASON } from '../queue/daemon-health.js';
-import { BASE_MODULES, CANDIDATES, configuredPython, probePython, TORCH_MODULE } from '../run/python.js';
+import { BASE_MODULES, CANDIDATES, configuredPython, probePython, TORCH_MODULE } from '../python-env/find-python.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
 import type { Store } from '../store/store.js';
 import { readDaemonStatus } from '../workspace/daemon-files.js';

@@ -5,7 +5,7 @@
 import type { Group } from '../contracts/group.js';
 import type { Job, JobState } from '../contracts/queue.js';
 import type { Clock } from '../infra/clock.js';
-import { type EndedJob, jobEndedUnrecorded } from '../daemon/exit-status.js';
+import { type EndedJob, jobEndedUnrecorded } from '../run/ended-job.js';
 import { probeDaemonProcess } from '../process/daemon-liveness.js';
 import { assessDaemon, type DaemonHealth } from '../queue/daemon-health.js';
 import { countByState } from '../queue/jobs.js';

@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/process/identity.js';
-import { findTrainerPython, PYTHON_DIR } from '../../src/run/python.js';
+import { findTrainerPython, PYTHON_DIR } from '../../src/python-env/find-python.js';
 import { WarmWorker, type WarmRunSpec } from '../../src/executor/local/warm-worker.js';
 import { workspacePaths } from '../../src/workspace/paths.js';
 import { tempWorkspace, writeDataset } from '../helpers/workspace.js';

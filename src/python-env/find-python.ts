@@ -2,6 +2,11 @@
  * Finding a Python that can train: `RUNFORGE_PYTHON`, else the workspace setting
  * (`.runforge/config.json` `{"python": …}`), else the first of `python3`, `/usr/bin/python3`,
  * `python` that has the trainer's modules. When none has them, the error names what each lacks.
+ *
+ * Its own folder, below both of its users: run/ (the trainer's interpreter) and gpu/ (the PyTorch
+ * probe runs in the same Python). In run/ it made gpu/ import run/ while run/ imports gpu/ (a cycle);
+ * it is not infra/ either, which imports nothing of the workspace. Also used by ops/doctor and the warm
+ * worker (executor/local).
  */
 import path from 'node:path';
 import { execa } from 'execa';
