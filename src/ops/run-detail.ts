@@ -1,15 +1,15 @@
 /** One run for the dashboard's run page and `runforge logs`: request, result, job, log, metric points. */
 import { open, stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { Job } from '../contracts/queue.js';
 import type { RunRequest } from '../contracts/request.js';
 import type { RunResult } from '../contracts/result.js';
 import { MissingFilesError } from '../infra/errors.js';
 import { newestJobByRun } from '../queue/jobs.js';
-import { readTextIfExists } from '../workspace/json-file.js';
 import { runDir, type WorkspacePaths } from '../workspace/paths.js';
 import type { Store } from '../store/store.js';
 import { readRequest, readResult } from '../run/files/documents.js';
+import { logsFileOf } from '../run/files/names.js';
+import type { MetricPoint as RunMetricPoint } from '../contracts/run-files.js';
 import { assertSafeId, resolveRunId } from './ids.js';
 
 export interface RunDetail {
@@ -45,7 +45,7 @@ export interface LogChunk {
 /** The run's logs.txt from byte `from` (at most `max` bytes); empty when there is none yet. */
 export async function readLog(ws: WorkspacePaths, runId: string, from = 0, max = 1 << 20): Promise<LogChunk> {
   assertSafeId('run id', runId);
-  const file = path.join(runDir(ws, runId), 'logs.txt');
+  const file = logsFileOf(runDir(ws, runId));
   let size: number;
   try {
     size = (await stat(file)).size;
@@ -68,26 +68,13 @@ export async function readLog(ws: WorkspacePaths, runId: string, from = 0, max =
   }
 }
 
-export interface MetricPoint {
-  step: number;
-  epoch?: number;
-  name: string;
-  value: number;
-  time?: number;
-}
+/** A metric point the run page's chart can place: one with a step. */
+export type MetricPoint = RunMetricPoint & { step: number };
 
+/** The run's metric points that have a step (metrics.jsonl, read by run/files). */
 export async function readMetricPoints(ws: WorkspacePaths, runId: string): Promise<MetricPoint[]> {
   assertSafeId('run id', runId);
-  const text = await readTextIfExists(path.join(runDir(ws, runId), 'metrics.jsonl'));
-  if (!text) return [];
-  const points: MetricPoint[] = [];
-  for (const line of text.split('\n')) {
-    try {
-      const p = JSON.parse(line) as MetricPoint;
-      if (typeof p.name === 'string' && typeof p.value === 'number' && typeof p.step === 'number') points.push(p);
-    } catch {
-      // partial line
-    }
-  }
-  return points;
+  // Imported when asked for: its reader loads zod, which `runforge logs` (readLog) does without.
+  const { readMetricPoints: readRunMetricPoints } = await import('../run/files/trainer-output.js');
+  return (await readRunMetricPoints(runDir(ws, runId))).filter((p): p is MetricPoint => p.step !== undefined);
 }
