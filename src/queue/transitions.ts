@@ -31,6 +31,9 @@ export function stopVerdict(reason: StopReason, jobTimeoutMs: number): StopVerdi
   return { status: 'cancelled', message: 'Interrupted by daemon shutdown', type: 'Interrupted' };
 }
 
+/** What a Ctrl-C of a foreground run (`runforge run`, a direct sweep) makes of its result. */
+export const FOREGROUND_CANCEL: StopVerdict = { status: 'cancelled', message: 'Cancelled', type: 'Cancelled' };
+
 /**
  * The job state a stop leaves. A run interrupted by the daemon's shutdown failed (and is queued again
  * by policy) although its result says cancelled: the user did not ask for it to end.

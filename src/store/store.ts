@@ -68,6 +68,8 @@ export interface ProcessEnd {
   signal: string | null;
   /** The process that wrote it, when the record says (a warm worker's fork). */
   pid?: number;
+  /** When the process ended, epoch ms, when the record tells (the file store: the record's mtime). */
+  endedMs?: number;
 }
 
 export interface StoreWatch {

@@ -234,7 +234,7 @@ describe('the spawner', () => {
     await runCli(['enqueue-run', '--run-id', 'first'], { cwd: ws });
     await waitFor('first done', allDone(ws, 1));
     // This daemon's spawner (other tests' daemons have theirs).
-    const spawner = await waitFor('the spawner', () => findProcesses(path.join(REPO_ROOT, 'dist', 'daemon', 'spawner-process.js')).find((p) => parentOf(p) === d.pid));
+    const spawner = await waitFor('the spawner', () => findProcesses(path.join(REPO_ROOT, 'dist', 'process', 'spawner-process.js')).find((p) => parentOf(p) === d.pid));
     // Jobs that wait for the release file, until one is started by the spawner (once it said it is ready).
     let viaSpawner: any;
     for (let i = 0; i < 20 && !viaSpawner; i++) {

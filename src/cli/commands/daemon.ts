@@ -1,4 +1,7 @@
 import { Daemon } from '../../daemon/daemon.js';
+import { TrainerPythons } from '../../daemon/trainer-pythons.js';
+import { LocalExecutor } from '../../executor/local/local-executor.js';
+import { openFileStore } from '../../store/file/file-store.js';
 import { detectGpus, gpuDetectMode } from '../../gpu/detect.js';
 import { NO_GPU } from './gpu.js';
 import { systemClock } from '../../infra/clock.js';
@@ -49,16 +52,19 @@ export async function daemonCommand(opts: DaemonFlags): Promise<number> {
   const ws = resolveWorkspace(opts.workspace);
   mkdirSync(ws.queueDir, { recursive: true });
   const log = fileLogger(ws.daemonLog);
-  const daemon = new Daemon(
+  const daemonOptions = { ...options, env: process.env, detectGpus: async () => (await detectGpus(ws, process.env)).devices };
+  const pythons = new TrainerPythons(ws, process.env, systemClock);
+  const executor = new LocalExecutor({
     ws,
-    {
-      ...options,
-      env: process.env,
-      detectGpus: async () => (await detectGpus(ws, process.env)).devices,
-    },
-    systemClock,
+    clock: systemClock,
     log,
-  );
+    env: process.env,
+    maxParallel: options.maxParallel,
+    warmTrainer: options.warmTrainer,
+    trainerPython: () => pythons.find(false),
+    detectGpus: daemonOptions.detectGpus,
+  });
+  const daemon = new Daemon(ws, openFileStore(ws, systemClock), executor, daemonOptions, systemClock, log, pythons);
   // The original's `[DAEMON]` lines, and the RF tokens it defined but never printed.
   const tag = (j: { requires_gpu: boolean }): string => (j.requires_gpu ? ' [GPU]' : '');
   daemon.on('daemon:started', (e) => {

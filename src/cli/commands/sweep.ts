@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { RunResult } from '../../contracts/result.js';
-import { runDirectSweep } from '../../daemon/direct-sweep.js';
+import { runDirectSweep } from '../../ops/direct-sweep.js';
+import { openFileStore } from '../../store/file/file-store.js';
 import { systemClock } from '../../infra/clock.js';
 import { ExitCode } from '../../infra/errors.js';
 import { loadPlan } from '../../ops/plan-file.js';
@@ -55,7 +56,7 @@ export async function sweepCommand(opts: SweepFlags): Promise<number> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
-    const { group, cancelled } = await runDirectSweep(ws, systemClock, plan, doc, {
+    const { group, cancelled } = await runDirectSweep(openFileStore(ws, systemClock), ws, systemClock, plan, doc, {
       cliPath: cliEntry(),
       nodePath: process.execPath,
       env: process.env,

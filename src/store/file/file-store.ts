@@ -6,6 +6,7 @@
  * Instances on the same workspace in one process share the chains and the lock (flush.ts); what sets
  * them apart is `watch`: an instance is told of every change but its own.
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Group } from '../../contracts/group.js';
 import type { LaunchRecord } from '../../contracts/launch.js';
@@ -66,19 +67,28 @@ export class FileStore implements Store {
 
   async writeLaunch(runId: string, record: LaunchRecord): Promise<void> {
     // Loaded here: the launch record's schema is zod, which read-only commands never load.
-    const { writeLaunchRecord } = await import('../../run/execute.js');
+    const { writeLaunchRecord } = await import('../../run/files/launch-record.js');
     writeLaunchRecord(runDir(this.ws, runId), record);
   }
 
   async readLaunch(runId: string): Promise<LaunchRecord | undefined> {
-    const { readLaunchRecord } = await import('../../run/execute.js');
+    const { readLaunchRecord } = await import('../../run/files/launch-record.js');
     return readLaunchRecord(runDir(this.ws, runId));
   }
 
   // async: a failure to read or remove is a rejection, as for any store.
   async readEnd(runId: string): Promise<ProcessEnd | undefined> {
-    const end = readExitFile(endFileOf(runDir(this.ws, runId)));
-    return end && { exitCode: end.exitCode, signal: end.signal, ...(end.pid === undefined ? {} : { pid: end.pid }) };
+    const file = endFileOf(runDir(this.ws, runId));
+    const end = readExitFile(file);
+    if (!end) return undefined;
+    // The record is written as the process exits (its shell, or the warm worker): its mtime is that instant.
+    const endedMs = Math.round(statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Number.NaN);
+    return {
+      exitCode: end.exitCode,
+      signal: end.signal,
+      ...(end.pid === undefined ? {} : { pid: end.pid }),
+      ...(Number.isFinite(endedMs) ? { endedMs } : {}),
+    };
   }
 
   async clearRecords(runId: string): Promise<void> {

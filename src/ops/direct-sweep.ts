@@ -2,8 +2,8 @@
  * Direct mode: `runforge sweep --plan P` runs a sweep in the foreground, without the queue, at the
  * plan's `max_parallel`, honouring `fail_fast`; a stop request (Ctrl-C) stops running and pending runs.
  * Each run goes through the same `runforge run` path as the daemon's jobs, in its own process group.
+ * A foreground operation: it uses the store for the group record and never the queue.
  */
-import path from 'node:path';
 import type { Group, GroupRunStatus } from '../contracts/group.js';
 import type { RunResult } from '../contracts/result.js';
 import type { SweepPlan } from '../contracts/plan.js';
@@ -11,12 +11,13 @@ import type { Clock } from '../infra/clock.js';
 import { formatUtcSeconds } from '../infra/time.js';
 import { primaryMetricOf } from '../queue/primary-metric.js';
 import { jobStateOfResult } from '../queue/recovery.js';
+import { FOREGROUND_CANCEL } from '../queue/transitions.js';
+import { readResult, writeResult } from '../run/files/documents.js';
+import { runnerLogFileOf } from '../run/files/names.js';
 import { groupCanceledToken, groupCompleteToken, groupRunDoneToken, groupRunToken, groupStartToken } from '../run/tokens.js';
-import { writeJsonAtomic } from '../workspace/json-file.js';
-import { resultFile, resultRef, runDir, type WorkspacePaths } from '../workspace/paths.js';
-import { updateState } from '../store/file/update.js';
-import { readResult } from '../workspace/run-documents.js';
-import { discardSweep, prepareSweep } from '../ops/enqueue.js';
+import type { Store } from '../store/store.js';
+import { resultRef, runDir, type WorkspacePaths } from '../workspace/paths.js';
+import { discardSweep, prepareSweep } from './enqueue.js';
 import { terminateProcessGroup } from '../process/signal.js';
 import { spawnDetached } from '../process/spawn.js';
 
@@ -39,6 +40,7 @@ export interface DirectSweepOutcome {
 }
 
 export async function runDirectSweep(
+  store: Store,
   ws: WorkspacePaths,
   clock: Clock,
   plan: SweepPlan,
@@ -48,7 +50,7 @@ export async function runDirectSweep(
   const prepared = await prepareSweep(ws, clock, plan, planDoc);
   const { groupId, runs, group } = prepared;
   const save = (change: (g: Group) => void): Promise<Group> =>
-    updateState(ws, clock, async (tx) => {
+    store.update(async (tx) => {
       const current = (await tx.getGroup(groupId)) ?? group;
       change(current);
       tx.putGroup(current);
@@ -85,7 +87,7 @@ export async function runDirectSweep(
       const proc = spawnDetached(opts.nodePath, [opts.cliPath, 'run', '--run-dir', dir, '--workspace', ws.root, '--quiet'], {
         cwd: ws.root,
         env: opts.env,
-        outputFile: path.join(dir, 'runner.log'),
+        outputFile: runnerLogFileOf(dir),
       });
       if (proc.pid) running.set(run.runId, proc.pgid);
       if (stopping === 'fail_fast' || (stopping === 'cancel' && plan.execution.stop_on_cancel)) stopAll();
@@ -94,7 +96,7 @@ export async function runDirectSweep(
       let result = await readResult(ws, run.runId).catch(() => undefined);
       // Its `runforge run` went with the program when the group was killed after --kill-grace, before
       // it wrote result.json: a run stopped while running still ends with one (SPEC §5).
-      if (!result && stopping) result = await writeCancelledResult(ws, run.runId, startedMs, clock);
+      if (!result && stopping) result = await writeCancelledResult(dir, startedMs, clock);
       const status = result ? jobStateOfResult(result.status) : stopping ? 'canceled' : 'failed';
       const metric = result && status === 'succeeded' ? primaryMetricOf(result) : null;
       await save((g) =>
@@ -126,7 +128,7 @@ export async function runDirectSweep(
   return { group: final, cancelled };
 }
 
-async function writeCancelledResult(ws: WorkspacePaths, runId: string, startedMs: number, clock: Clock): Promise<RunResult | undefined> {
+async function writeCancelledResult(dir: string, startedMs: number, clock: Clock): Promise<RunResult | undefined> {
   const now = clock.now();
   const result: RunResult = {
     version: 1,
@@ -134,9 +136,9 @@ async function writeCancelledResult(ws: WorkspacePaths, runId: string, startedMs
     duration_ms: now - startedMs,
     started_at: formatUtcSeconds(startedMs),
     finished_at: formatUtcSeconds(now),
-    error: { message: 'Cancelled', type: 'Cancelled' },
+    error: { message: FOREGROUND_CANCEL.message, type: FOREGROUND_CANCEL.type },
   };
-  return writeJsonAtomic(resultFile(ws, runId), result).then(
+  return writeResult(dir, result).then(
     () => result,
     () => undefined,
   );
