@@ -9,9 +9,6 @@
  * makes `fork` reject with a one-line Error; the caller then starts the run cold
  * (`python -m runforge_trainer …`), which is the same trainer.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { parseWorkerLine, type WorkerMessage } from '../../contracts/warm-worker.js';
 import { systemClock, type Clock, type TimerHandle } from '../../infra/clock.js';
 import { OperationFailedError } from '../../infra/errors.js';
@@ -20,7 +17,7 @@ import { readExitFile } from '../../process/exit-status.js';
 import { processStartTime, waitForExit } from '../../process/identity.js';
 import { signalGroup } from '../../process/signal.js';
 import type { ChildOutcome } from '../../process/spawn.js';
-import { PYTHON_DIR } from '../../run/python.js';
+import { type Connection, lastLine, onWorkerLines, type RunRecord, spawnWorkerProcess, type WorkerExitReason } from './warm-connection.js';
 
 export interface WarmWorkerOptions {
   /** The interpreter: one with numpy, pandas, scikit-learn and joblib (see findTrainerPython). */
@@ -76,38 +73,7 @@ export interface WarmWorkerEvents {
   'worker:exit': [{ pid: number | null; exitCode: number | null; signal: string | null; reason: WorkerExitReason }];
 }
 
-export type WorkerExitReason = 'idle' | 'closed' | 'crashed' | 'start-failed';
-
-interface RunRecord {
-  id: string;
-  pid: number;
-  startTime: string | null;
-  exitStatusFile: string;
-  settle: (outcome: ChildOutcome) => void;
-}
-
-interface Pending {
-  resolve: (started: { pid: number; startTime: string | null }) => void;
-  reject: (err: Error) => void;
-  timer: TimerHandle;
-}
-
-/** One worker process, from spawn to exit. */
-interface Connection {
-  child: ChildProcess;
-  pid: number | null;
-  ready: Promise<void>;
-  isReady: boolean;
-  pending: Map<string, Pending>;
-  runs: Map<string, RunRecord>;
-  /** Resolves once the worker has exited and its stdout is drained. */
-  gone: Promise<void>;
-  isGone: boolean;
-  /** Set when we asked it to stop. */
-  stopReason?: WorkerExitReason;
-  /** Exit events read before the run's `started` reply was handled (both in one stdout chunk). */
-  early: Map<string, ChildOutcome>;
-}
+export type { WorkerExitReason } from './warm-connection.js';
 
 const DEFAULTS = {
   idleMs: 300_000,
@@ -225,23 +191,8 @@ export class WarmWorker extends TypedEmitter<WarmWorkerEvents> {
   }
 
   private spawnWorker(): Connection {
-    const { python, logFile, env } = this.opts;
-    const args = ['-m', 'runforge_trainer.worker', ...(this.opts.preloadTorch ? ['--preload-torch'] : [])];
-    const logFd = openSync(logFile, 'a');
-    let child: ChildProcess;
-    let logOffset = 0;
-    try {
-      logOffset = statSync(logFile).size;
-      child = spawn(python, args, {
-        cwd: PYTHON_DIR,
-        env: { ...env, PYTHONPATH: [PYTHON_DIR, env.PYTHONPATH].filter(Boolean).join(path.delimiter), PYTHONUNBUFFERED: '1' },
-        // Own process group: a signal to the daemon's group does not reach it, and it survives the daemon.
-        detached: true,
-        stdio: ['pipe', 'pipe', logFd],
-      });
-    } finally {
-      closeSync(logFd);
-    }
+    const { python, logFile } = this.opts;
+    const { child, logOffset } = spawnWorkerProcess(this.opts);
     let readyResolve!: () => void;
     let readyReject!: (err: Error) => void;
     const ready = new Promise<void>((resolve, reject) => {
@@ -274,25 +225,18 @@ export class WarmWorker extends TypedEmitter<WarmWorkerEvents> {
     }, this.opts.startTimeoutMs);
 
     let noise: string | undefined;
-    let buffered = '';
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        const message = parseWorkerLine(line);
-        if (!message) noise ??= line.slice(0, 200);
-        else if (message.kind === 'ready') {
-          this.clock.clearTimeout(startTimer);
-          if (startSettled) continue;
-          startSettled = conn.isReady = true;
-          readyResolve();
-          this.emit('worker:ready', { pid: message.pid, preloaded: message.preloaded });
-          this.armIdle(conn);
-        } else if (message.kind === 'start-error') fail(message.error);
-        else this.onMessage(conn, message);
-      }
+    onWorkerLines(child, (line) => {
+      const message = parseWorkerLine(line);
+      if (!message) noise ??= line.slice(0, 200);
+      else if (message.kind === 'ready') {
+        this.clock.clearTimeout(startTimer);
+        if (startSettled) return;
+        startSettled = conn.isReady = true;
+        readyResolve();
+        this.emit('worker:ready', { pid: message.pid, preloaded: message.preloaded });
+        this.armIdle(conn);
+      } else if (message.kind === 'start-error') fail(message.error);
+      else this.onMessage(conn, message);
     });
     child.stdin?.on('error', () => undefined); // EPIPE when the worker is gone; 'close' says so
     const onGone = (code: number | null, signal: NodeJS.Signals | null): void => {
@@ -386,23 +330,5 @@ export class WarmWorker extends TypedEmitter<WarmWorkerEvents> {
     let timer: TimerHandle | undefined;
     await Promise.race([conn.gone, new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, this.opts.closeTimeoutMs)))]);
     if (timer) this.clock.clearTimeout(timer);
-  }
-}
-
-/** The last non-empty line written to `file` after `offset`, shortened; undefined when none. */
-function lastLine(file: string, offset: number): string | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const size = statSync(file).size;
-    const start = Math.max(offset, size - 4096);
-    const buf = Buffer.alloc(Math.max(0, size - start));
-    readSync(fd, buf, 0, buf.length, start);
-    const line = buf.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean).pop();
-    return line ? line.slice(0, 300) : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
