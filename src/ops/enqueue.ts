@@ -12,13 +12,12 @@ import { formatGroupId, formatSweepRunId } from '../queue/ids.js';
 import { activeJobOf, makeJob } from '../queue/jobs.js';
 import type { ExpandedRun } from '../queue/sweep-expansion.js';
 import { CREATED_BY } from '../version.js';
-import { parseDocument } from '../contracts/document.js';
-import { readTextIfExists } from '../workspace/json-file.js';
 import { sweepRuns } from './plan-file.js';
-import { displayPath, groupDir, requestFile, runDir, type WorkspacePaths } from '../workspace/paths.js';
+import { displayPath, groupDir, runDir, type WorkspacePaths } from '../workspace/paths.js';
 import type { Store } from '../store/store.js';
 import { writeGroupFile } from '../workspace/run-documents.js';
-import { writeRunRequests } from '../run/files/documents.js';
+import { checkRequest, writeRunRequests } from '../run/files/documents.js';
+import { requestFileOf } from '../run/files/names.js';
 import { resolveGroupId, resolveRunId } from './ids.js';
 
 async function isDirectory(p: string): Promise<boolean> {
@@ -43,10 +42,9 @@ export async function enqueueRun(store: Store, ws: WorkspacePaths, options: Enqu
   const groupId = options.groupId === undefined ? null : await resolveGroupId(store, ws, options.groupId);
   const dir = runDir(ws, runId);
   if (!(await isDirectory(dir))) throw new MissingFilesError(`Run directory not found: ${displayPath(ws, dir)}`);
-  const file = requestFile(ws, runId);
-  const text = await readTextIfExists(file);
-  if (text === undefined) throw new MissingFilesError(`Request not found: ${displayPath(ws, file)}`);
-  const parsed = await parseDocument('request', text);
+  const file = requestFileOf(dir);
+  const parsed = await checkRequest(dir);
+  if (parsed === undefined) throw new MissingFilesError(`Request not found: ${displayPath(ws, file)}`);
   if (!parsed.ok) {
     throw new UsageError(`${displayPath(ws, file)} is not a valid request: ${parsed.problems[0]}`, parsed.problems.slice(1));
   }
@@ -171,7 +169,7 @@ export async function enqueueSweep(
     tx.queue.jobs.push(...added);
     return added;
   }).catch(async (err: unknown) => {
-    // Not recorded (the update is written whole or not at all, store.ts): its runs belong to no job.
+    // Not recorded (a store update is kept whole or not at all, docs/store.md): its runs belong to no job.
     const recorded = await store.readQueue().then((q) => q.jobs.some((j) => j.group_id === groupId), () => true);
     if (!recorded) await discardSweep(ws, prepared);
     throw err;
