@@ -24,6 +24,14 @@ export function buildProgram(run: Run): Command {
       outputError: (text, write) => write(text),
     });
 
+  addRunCommands(program, run);
+  addControlCommands(program, run);
+  addViewCommands(program, run);
+  return program;
+}
+
+/** Describing, checking and running runs and sweeps; queueing them. */
+function addRunCommands(program: Command, run: Run): void {
   program
     .command('init')
     .description('scaffold a workspace: data/ with an example CSV, an example plan and run request, the config (keeps existing files)')
@@ -80,7 +88,10 @@ export function buildProgram(run: Run): Command {
     .addOption(workspaceOption().default(undefined, "the plan's workspace"))
     .addOption(jsonOption())
     .action((opts) => run(import('./commands/sweep.js').then((m) => m.sweepCommand(opts))));
+}
 
+/** The daemon, and controlling what it runs. */
+function addControlCommands(program: Command, run: Run): void {
   program
     .command('daemon')
     .description('run jobs from the queue (one daemon per workspace)')
@@ -115,6 +126,29 @@ export function buildProgram(run: Run): Command {
     .addOption(jsonOption())
     .action((opts) => run(import('./commands/control.js').then((m) => m.cancelRunCommand(opts))));
 
+  const groupCommand = (name: string, description: string, handler: string): void => {
+    program
+      .command(name)
+      .description(description)
+      .requiredOption('--group-id <id>', 'the group')
+      .addOption(workspaceOption())
+      .addOption(jsonOption())
+      .action((opts) =>
+        run(
+          import('./commands/control.js').then((m) =>
+            (m as unknown as Record<string, (o: unknown) => Promise<number>>)[handler]!(opts),
+          ),
+        ),
+      );
+  };
+  groupCommand('pause-group', 'start no new job of a group until it is resumed', 'pauseGroupCommand');
+  groupCommand('resume-group', 'let the daemon start jobs of a paused group again', 'resumeGroupCommand');
+  groupCommand('retry-failed', 'queue one new attempt of every failed run of a group', 'retryFailedCommand');
+  groupCommand('cancel-group', "cancel a group's queued jobs and stop its running ones", 'cancelGroupCommand');
+}
+
+/** Looking at the workspace: demo, doctor, status, history, logs, watch, the dashboard. */
+function addViewCommands(program: Command, run: Run): void {
   program
     .command('demo')
     .description('train a real sweep on a small dataset with a daemon, and print its leaderboard')
@@ -192,26 +226,4 @@ export function buildProgram(run: Run): Command {
     .option('--stale-after <s>', 'heartbeat age after which the daemon is shown as gone', '30')
     .addOption(workspaceOption())
     .action((opts) => run(import('./commands/ui.js').then((m) => m.uiCommand(opts))));
-
-  const groupCommand = (name: string, description: string, handler: string): void => {
-    program
-      .command(name)
-      .description(description)
-      .requiredOption('--group-id <id>', 'the group')
-      .addOption(workspaceOption())
-      .addOption(jsonOption())
-      .action((opts) =>
-        run(
-          import('./commands/control.js').then((m) =>
-            (m as unknown as Record<string, (o: unknown) => Promise<number>>)[handler]!(opts),
-          ),
-        ),
-      );
-  };
-  groupCommand('pause-group', 'start no new job of a group until it is resumed', 'pauseGroupCommand');
-  groupCommand('resume-group', 'let the daemon start jobs of a paused group again', 'resumeGroupCommand');
-  groupCommand('retry-failed', 'queue one new attempt of every failed run of a group', 'retryFailedCommand');
-  groupCommand('cancel-group', "cancel a group's queued jobs and stop its running ones", 'cancelGroupCommand');
-
-  return program;
 }

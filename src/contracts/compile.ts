@@ -96,25 +96,11 @@ class Compiler {
     };
     switch (def.type) {
       case 'string':
-        fail(`typeof x !== 'string'`);
-        for (const c of checks) {
-          if (c.check === 'min_length') fail(`x.length < ${c.minimum}`);
-          else if (c.check === 'max_length') fail(`x.length > ${c.maximum}`);
-          else if (c.check === 'string_format' && c.format === 'regex' && c.pattern) fail(`!${this.pattern(c.pattern)}.test(x)`);
-          else if (c.check === 'custom' && schema === Timestamp) fail('parseTimestamp(x) === undefined');
-          else throw new Error(`cannot compile string check ${c.check}/${c.format ?? ''}`);
-        }
+        this.stringChecks(schema, checks, fail);
         lines.push('  return x;');
         break;
       case 'number':
-        if (def.format === 'safeint') fail('!Number.isSafeInteger(x)');
-        else if (def.format === undefined) fail(`typeof x !== 'number' || !Number.isFinite(x)`);
-        else throw new Error(`cannot compile number format ${def.format}`);
-        for (const c of checks) {
-          if (c.check === 'greater_than') fail(`x ${c.inclusive ? '<' : '<='} ${c.value}`);
-          else if (c.check === 'less_than') fail(`x ${c.inclusive ? '>' : '>='} ${c.value}`);
-          else throw new Error(`cannot compile number check ${c.check}`);
-        }
+        this.numberChecks(def, checks, fail);
         lines.push('  return x;');
         break;
       case 'boolean':
@@ -144,19 +130,9 @@ class Compiler {
       case 'default':
         lines.push(`  return x === undefined ? ${this.defaultValue(def)} : ${this.fn(def.innerType!)}(x);`);
         break;
-      case 'array': {
-        fail('!Array.isArray(x)');
-        for (const c of checks) {
-          if (c.check === 'min_length') fail(`x.length < ${c.minimum}`);
-          else if (c.check === 'max_length') fail(`x.length > ${c.maximum}`);
-          else throw new Error(`cannot compile array check ${c.check}`);
-        }
-        const el = this.fn(def.element!);
-        lines.push('  const o = new Array(x.length);');
-        lines.push(`  for (let i = 0; i < x.length; i++) {\n    const v = ${el}(x[i]);\n    if (v === F) return F;\n    o[i] = v;\n  }`);
-        lines.push('  return o;');
+      case 'array':
+        this.arrayBody(def, checks, fail, lines);
         break;
-      }
       case 'record': {
         const key = defOf(def.keyType!);
         if (key.type !== 'string' || (key.checks ?? []).length > 0) throw new Error('cannot compile a record with checked keys');
@@ -174,6 +150,41 @@ class Compiler {
         throw new Error(`cannot compile a zod ${def.type}`);
     }
     return lines.join('\n');
+  }
+
+  private stringChecks(schema: z.ZodType, checks: CheckDef[], fail: (cond: string) => void): void {
+    fail(`typeof x !== 'string'`);
+    for (const c of checks) {
+      if (c.check === 'min_length') fail(`x.length < ${c.minimum}`);
+      else if (c.check === 'max_length') fail(`x.length > ${c.maximum}`);
+      else if (c.check === 'string_format' && c.format === 'regex' && c.pattern) fail(`!${this.pattern(c.pattern)}.test(x)`);
+      else if (c.check === 'custom' && schema === Timestamp) fail('parseTimestamp(x) === undefined');
+      else throw new Error(`cannot compile string check ${c.check}/${c.format ?? ''}`);
+    }
+  }
+
+  private numberChecks(def: Def, checks: CheckDef[], fail: (cond: string) => void): void {
+    if (def.format === 'safeint') fail('!Number.isSafeInteger(x)');
+    else if (def.format === undefined) fail(`typeof x !== 'number' || !Number.isFinite(x)`);
+    else throw new Error(`cannot compile number format ${def.format}`);
+    for (const c of checks) {
+      if (c.check === 'greater_than') fail(`x ${c.inclusive ? '<' : '<='} ${c.value}`);
+      else if (c.check === 'less_than') fail(`x ${c.inclusive ? '>' : '>='} ${c.value}`);
+      else throw new Error(`cannot compile number check ${c.check}`);
+    }
+  }
+
+  private arrayBody(def: Def, checks: CheckDef[], fail: (cond: string) => void, lines: string[]): void {
+    fail('!Array.isArray(x)');
+    for (const c of checks) {
+      if (c.check === 'min_length') fail(`x.length < ${c.minimum}`);
+      else if (c.check === 'max_length') fail(`x.length > ${c.maximum}`);
+      else throw new Error(`cannot compile array check ${c.check}`);
+    }
+    const el = this.fn(def.element!);
+    lines.push('  const o = new Array(x.length);');
+    lines.push(`  for (let i = 0; i < x.length; i++) {\n    const v = ${el}(x[i]);\n    if (v === F) return F;\n    o[i] = v;\n  }`);
+    lines.push('  return o;');
   }
 
   private defaultValue(def: Def): string {

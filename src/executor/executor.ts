@@ -18,7 +18,7 @@
  */
 import type { GpuDevice } from '../gpu/devices.js';
 import type { ChildOutcome } from '../process/spawn.js';
-import type { LaunchSpec } from '../run/execute.js';
+import type { LaunchSpec } from '../run/prepare.js';
 
 /** A job's process as the executor knows it, stable across daemon restarts (recorded in the queue). */
 export interface JobHandle {

@@ -39,6 +39,24 @@ export interface DirectSweepOutcome {
   cancelled: boolean;
 }
 
+/** A direct sweep under way: what its runs share. */
+interface SweepState {
+  ws: WorkspacePaths;
+  clock: Clock;
+  plan: SweepPlan;
+  opts: DirectSweepOptions;
+  runs: { runId: string }[];
+  /** Why the sweep stops early, once it does. */
+  stopping: 'cancel' | 'fail_fast' | null;
+  /** Run id → process group of the runs running now. */
+  running: Map<string, number>;
+  save: (change: (g: Group) => void) => Promise<Group>;
+}
+
+const stopAll = (s: SweepState): void => {
+  for (const pgid of s.running.values()) void terminateProcessGroup(pgid, s.opts.killGraceMs, s.clock);
+};
+
 export async function runDirectSweep(
   store: Store,
   ws: WorkspacePaths,
@@ -62,70 +80,66 @@ export async function runDirectSweep(
     throw err;
   });
   opts.emit(groupStartToken(groupId, runs.length));
-
-  let stopping: 'cancel' | 'fail_fast' | null = null;
-  const running = new Map<string, number>(); // run id -> process group
-  const stopAll = (): void => {
-    for (const pgid of running.values()) void terminateProcessGroup(pgid, opts.killGraceMs, clock);
-  };
+  const s: SweepState = { ws, clock, plan, opts, runs, stopping: null, running: new Map(), save };
   const onAbort = (): void => {
-    if (!stopping) stopping = 'cancel';
+    if (!s.stopping) s.stopping = 'cancel';
     // stop_on_cancel: false lets the running runs finish; pending ones are cancelled either way.
-    if (plan.execution.stop_on_cancel) stopAll();
+    if (plan.execution.stop_on_cancel) stopAll(s);
   };
   opts.signal.addEventListener('abort', onAbort, { once: true });
-
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < runs.length && !stopping && !opts.signal.aborted) {
-      const index = next++;
-      const run = runs[index]!;
-      opts.emit(groupRunToken(run.runId, index + 1, runs.length));
-      await save((g) => setRun(g, run.runId, { status: 'running' }));
-      const dir = runDir(ws, run.runId);
-      const startedMs = clock.now();
-      const proc = spawnDetached(opts.nodePath, [opts.cliPath, 'run', '--run-dir', dir, '--workspace', ws.root, '--quiet'], {
-        cwd: ws.root,
-        env: opts.env,
-        outputFile: runnerLogFileOf(dir),
-      });
-      if (proc.pid) running.set(run.runId, proc.pgid);
-      if (stopping === 'fail_fast' || (stopping === 'cancel' && plan.execution.stop_on_cancel)) stopAll();
-      await proc.exited;
-      running.delete(run.runId);
-      let result = await readResult(ws, run.runId).catch(() => undefined);
-      // Its `runforge run` went with the program when the group was killed after --kill-grace, before
-      // it wrote result.json: a run stopped while running still ends with one (SPEC §5).
-      if (!result && stopping) result = await writeCancelledResult(dir, startedMs, clock);
-      const status = result ? jobStateOfResult(result.status) : stopping ? 'canceled' : 'failed';
-      const metric = result && status === 'succeeded' ? primaryMetricOf(result) : null;
-      await save((g) =>
-        setRun(g, run.runId, {
-          status,
-          result_ref: resultRef(run.runId),
-          primary_metric: metric?.value ?? null,
-          ...(metric ? { primary_metric_name: metric.name, primary_metric_goal: metric.goal } : {}),
-        }),
-      );
-      opts.emit(groupRunDoneToken(run.runId, status));
-      opts.onRunDone?.(run.runId, status, result);
-      if (status === 'failed' && plan.execution.fail_fast && !stopping) {
-        stopping = 'fail_fast';
-        stopAll();
-      }
-    }
+    while (next < runs.length && !s.stopping && !opts.signal.aborted) await runOne(s, next++);
   };
   await Promise.all(Array.from({ length: Math.min(plan.execution.max_parallel, runs.length) }, worker));
   opts.signal.removeEventListener('abort', onAbort);
 
-  const cancelled = stopping === 'cancel';
   const final = await save((g) => {
     for (const r of g.runs) if (r.status === 'pending' || r.status === 'running') r.status = 'canceled';
-    if (stopping) g.execution.cancelled = true;
+    if (s.stopping) g.execution.cancelled = true;
   });
-  if (stopping) opts.emit(groupCanceledToken(groupId));
+  if (s.stopping) opts.emit(groupCanceledToken(groupId));
   opts.emit(groupCompleteToken(groupId, final.summary));
-  return { group: final, cancelled };
+  return { group: final, cancelled: s.stopping === 'cancel' };
+}
+
+/** Runs the sweep's run number `index` through `runforge run`, and records how it ended. */
+async function runOne(s: SweepState, index: number): Promise<void> {
+  const { ws, clock, plan, opts } = s;
+  const run = s.runs[index]!;
+  opts.emit(groupRunToken(run.runId, index + 1, s.runs.length));
+  await s.save((g) => setRun(g, run.runId, { status: 'running' }));
+  const dir = runDir(ws, run.runId);
+  const startedMs = clock.now();
+  const proc = spawnDetached(opts.nodePath, [opts.cliPath, 'run', '--run-dir', dir, '--workspace', ws.root, '--quiet'], {
+    cwd: ws.root,
+    env: opts.env,
+    outputFile: runnerLogFileOf(dir),
+  });
+  if (proc.pid) s.running.set(run.runId, proc.pgid);
+  if (s.stopping === 'fail_fast' || (s.stopping === 'cancel' && plan.execution.stop_on_cancel)) stopAll(s);
+  await proc.exited;
+  s.running.delete(run.runId);
+  let result = await readResult(ws, run.runId).catch(() => undefined);
+  // Its `runforge run` went with the program when the group was killed after --kill-grace, before
+  // it wrote result.json: a run stopped while running still ends with one (SPEC §5).
+  if (!result && s.stopping) result = await writeCancelledResult(dir, startedMs, clock);
+  const status = result ? jobStateOfResult(result.status) : s.stopping ? 'canceled' : 'failed';
+  const metric = result && status === 'succeeded' ? primaryMetricOf(result) : null;
+  await s.save((g) =>
+    setRun(g, run.runId, {
+      status,
+      result_ref: resultRef(run.runId),
+      primary_metric: metric?.value ?? null,
+      ...(metric ? { primary_metric_name: metric.name, primary_metric_goal: metric.goal } : {}),
+    }),
+  );
+  opts.emit(groupRunDoneToken(run.runId, status));
+  opts.onRunDone?.(run.runId, status, result);
+  if (status === 'failed' && plan.execution.fail_fast && !s.stopping) {
+    s.stopping = 'fail_fast';
+    stopAll(s);
+  }
 }
 
 async function writeCancelledResult(dir: string, startedMs: number, clock: Clock): Promise<RunResult | undefined> {

@@ -1,13 +1,14 @@
-import { Daemon } from '../../daemon/daemon.js';
+import { Daemon, type DaemonOptions } from '../../daemon/daemon.js';
 import { TrainerPythons } from '../../daemon/trainer-pythons.js';
 import { LocalExecutor } from '../../executor/local/local-executor.js';
 import { openFileStore } from '../../store/file/file-store.js';
-import { detectGpus, gpuDetectMode } from '../../gpu/detect.js';
+import { detectGpus, type GpuDetectMode, gpuDetectMode } from '../../gpu/detect.js';
 import { NO_GPU } from './gpu.js';
 import { systemClock } from '../../infra/clock.js';
 import { UsageError } from '../../infra/errors.js';
 import { VERSION } from '../../version.js';
-import { fileLogger } from '../../infra/logger.js';
+import { fileLogger, type Logger } from '../../infra/logger.js';
+import type { WorkspacePaths } from '../../workspace/paths.js';
 import { daemonStartedToken, daemonStoppedToken, jobDoneToken, jobStartedToken } from '../../run/tokens.js';
 import { parseIntFlag, parseSecondsFlag, resolveWorkspace } from '../options.js';
 import { err, out } from '../output.js';
@@ -29,13 +30,12 @@ interface DaemonFlags {
   warmTrainer: boolean;
 }
 
-export async function daemonCommand(opts: DaemonFlags): Promise<number> {
+/** The daemon's settings from its flags; a bad value is a usage error (exit 2) before anything starts. */
+function daemonSettings(opts: DaemonFlags): Omit<DaemonOptions, 'env' | 'detectGpus'> {
   if (opts.orphanPolicy !== 'requeue' && opts.orphanPolicy !== 'fail') {
     throw new UsageError(`--orphan-policy must be requeue or fail (got '${opts.orphanPolicy}')`);
   }
-  // A bad value stops the start (exit 2) rather than fall back silently to another detection.
-  const gpuDetect = gpuDetectMode(process.env);
-  const options = {
+  return {
     maxParallel: parseIntFlag('--max-parallel', opts.maxParallel, 1),
     gpuSlots: parseIntFlag('--gpu-slots', opts.gpuSlots, 0),
     jobsPerGpu: parseIntFlag('--jobs-per-gpu', opts.jobsPerGpu, 1),
@@ -45,14 +45,15 @@ export async function daemonCommand(opts: DaemonFlags): Promise<number> {
     heartbeatMs: parseSecondsFlag('--heartbeat-interval', opts.heartbeatInterval, 0.05),
     staleMs: parseSecondsFlag('--stale-after', opts.staleAfter, 0.1),
     pollMs: parseSecondsFlag('--poll-interval', opts.pollInterval, 0.05),
-    orphanPolicy: opts.orphanPolicy as 'requeue' | 'fail',
+    orphanPolicy: opts.orphanPolicy,
     maxAttempts: parseIntFlag('--max-attempts', opts.maxAttempts, 1),
     warmTrainer: opts.warmTrainer,
   };
-  const ws = resolveWorkspace(opts.workspace);
-  mkdirSync(ws.queueDir, { recursive: true });
-  const log = fileLogger(ws.daemonLog);
-  const daemonOptions = { ...options, env: process.env, detectGpus: async () => (await detectGpus(ws, process.env)).devices };
+}
+
+/** The daemon over this workspace's store (the file store) and this machine's executor (the local one). */
+function localDaemon(ws: WorkspacePaths, settings: Omit<DaemonOptions, 'env' | 'detectGpus'>, log: Logger): Daemon {
+  const options: DaemonOptions = { ...settings, env: process.env, detectGpus: async () => (await detectGpus(ws, process.env)).devices };
   const pythons = new TrainerPythons(ws, process.env, systemClock);
   const executor = new LocalExecutor({
     ws,
@@ -62,10 +63,13 @@ export async function daemonCommand(opts: DaemonFlags): Promise<number> {
     maxParallel: options.maxParallel,
     warmTrainer: options.warmTrainer,
     trainerPython: () => pythons.find(false),
-    detectGpus: daemonOptions.detectGpus,
+    detectGpus: options.detectGpus,
   });
-  const daemon = new Daemon(ws, openFileStore(ws, systemClock), executor, daemonOptions, systemClock, log, pythons);
-  // The original's `[DAEMON]` lines, and the RF tokens it defined but never printed.
+  return new Daemon(ws, openFileStore(ws, systemClock), executor, options, systemClock, log, pythons);
+}
+
+/** The original's `[DAEMON]` lines, and the RF tokens it defined but never printed. */
+function printDaemonEvents(daemon: Daemon, ws: WorkspacePaths, gpuDetect: GpuDetectMode): void {
   const tag = (j: { requires_gpu: boolean }): string => (j.requires_gpu ? ' [GPU]' : '');
   daemon.on('daemon:started', (e) => {
     out(`[DAEMON] runforge daemon v${VERSION}`);
@@ -100,6 +104,17 @@ export async function daemonCommand(opts: DaemonFlags): Promise<number> {
     out('[DAEMON] Shutdown complete');
     out(daemonStoppedToken(e.pid));
   });
+}
+
+export async function daemonCommand(opts: DaemonFlags): Promise<number> {
+  const settings = daemonSettings(opts);
+  // A bad value stops the start (exit 2) rather than fall back silently to another detection.
+  const gpuDetect = gpuDetectMode(process.env);
+  const ws = resolveWorkspace(opts.workspace);
+  mkdirSync(ws.queueDir, { recursive: true });
+  const log = fileLogger(ws.daemonLog);
+  const daemon = localDaemon(ws, settings, log);
+  printDaemonEvents(daemon, ws, gpuDetect);
 
   const onSignal = (signal: string): void => void daemon.stop(signal);
   process.on('SIGINT', onSignal);
