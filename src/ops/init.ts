@@ -11,7 +11,8 @@ import type { Clock } from '../infra/clock.js';
 import { UsageError } from '../infra/errors.js';
 import { formatTimestamp } from '../infra/time.js';
 import { CREATED_BY } from '../version.js';
-import { requestFile, workspacePaths, type WorkspacePaths } from '../workspace/paths.js';
+import { runDir, workspacePaths, type WorkspacePaths } from '../workspace/paths.js';
+import { requestFileOf } from '../run/files/names.js';
 import { irisCsv } from './iris.js';
 
 /** The example run's folder name under .ml/runs/. */
@@ -117,7 +118,7 @@ export async function initWorkspace(dir: string, clock: Clock): Promise<InitOutc
   const outcome: InitOutcome = { ws, created: [], kept: [] };
   await writeNew(ws, path.join(root, 'data', 'iris.csv'), irisCsv(), outcome);
   await writeNew(ws, path.join(root, 'data', 'README.txt'), DATA_README, outcome);
-  await writeNew(ws, requestFile(ws, EXAMPLE_RUN_ID), json(exampleRequest(now)), outcome);
+  await writeNew(ws, requestFileOf(runDir(ws, EXAMPLE_RUN_ID)), json(exampleRequest(now)), outcome);
   await writeNew(ws, path.join(root, 'plan.json'), json(examplePlan(root, now)), outcome);
   await writeNew(ws, path.join(ws.stateDir, 'config.json'), json({}), outcome);
   await writeNew(ws, path.join(root, 'RUNFORGE.md'), GUIDE, outcome);

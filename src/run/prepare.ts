@@ -5,21 +5,19 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from '../contracts/document.js';
 import type { LaunchRecord } from '../contracts/launch.js';
 import { DEFAULT_SEED, FAMILY_DEFAULTS } from '../contracts/constants.js';
 import type { RunRequest } from '../contracts/request.js';
 import type { Clock } from '../infra/clock.js';
 import { MissingFilesError } from '../infra/errors.js';
 import { displayPath, type WorkspacePaths } from '../workspace/paths.js';
-import { readTextIfExistsSync } from '../workspace/json-file.js';
 import { pickDevice } from '../gpu/devices.js';
 import { detectForForegroundRun } from '../gpu/detect.js';
 import { findTrainerPython, PYTHON_DIR } from '../python-env/find-python.js';
 import { csvHeader } from './csv-header.js';
 import { type DeviceDecision, decideDevice, deviceEnv, ENV_GPU_ID, ENV_GPU_PRESENT } from './device.js';
 import { logsFileOf, requestFileOf, trainerSummaryFileOf } from './files/names.js';
-import { removeResult } from './files/documents.js';
+import { checkRequest, removeResult } from './files/documents.js';
 import { ensureArtifactsDir, removeTrainerSummary } from './files/trainer-output.js';
 import { errorResult, finish, type RunContext, type RunOutcome } from './outcome.js';
 import { RunLog } from './run-log.js';
@@ -124,11 +122,10 @@ export async function prepareRun(opts: PrepareOptions): Promise<PreparedRun> {
 /** The request of the run, checked; or the outcome of a run whose request is missing or invalid. */
 async function readCheckedRequest(opts: PrepareOptions, ctx: RunContext): Promise<{ request: RunRequest } | { outcome: RunOutcome }> {
   const requestPath = requestFileOf(opts.runDir);
-  const text = readTextIfExistsSync(requestPath);
-  if (text === undefined) {
+  const parsed = await checkRequest(opts.runDir);
+  if (parsed === undefined) {
     return { outcome: await finish(ctx, 'failed', errorResult(`Request not found: ${displayPath(opts.ws, requestPath)}`, 'MissingFiles')) };
   }
-  const parsed = await parseDocument('request', text);
   if (!parsed.ok) {
     const message = `${displayPath(opts.ws, requestPath)} is not a valid request: ${parsed.problems.join('; ')}`;
     return { outcome: await finish(ctx, 'failed', errorResult(message, 'InvalidRequest')) };

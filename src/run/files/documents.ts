@@ -4,9 +4,10 @@
  * writer). Validated on reading by the compiled validators: no zod here (status commands read results).
  */
 import { mkdir } from 'node:fs/promises';
+import { type ParseOutcome, parseDocument } from '../../contracts/document.js';
 import type { RunRequest } from '../../contracts/request.js';
 import type { RunResult } from '../../contracts/result.js';
-import { readDocument, removeFileSync, writeJsonAtomic } from '../../workspace/json-file.js';
+import { readDocument, readTextIfExistsSync, removeFileSync, writeJsonAtomic } from '../../workspace/json-file.js';
 import { displayPath, runDir, type WorkspacePaths } from '../../workspace/paths.js';
 import { requestFileOf, resultFileOf } from './names.js';
 
@@ -14,6 +15,15 @@ import { requestFileOf, resultFileOf } from './names.js';
 export async function readRequest(ws: WorkspacePaths, runId: string): Promise<RunRequest | undefined> {
   const file = requestFileOf(runDir(ws, runId));
   return readDocument('request', file, displayPath(ws, file));
+}
+
+/**
+ * A run folder's request.json checked, for its callers to word: the request, or its problems (one line
+ * each); undefined when there is none. A synchronous read: one small file, for every job the daemon starts.
+ */
+export async function checkRequest(runDir: string): Promise<ParseOutcome<RunRequest> | undefined> {
+  const text = readTextIfExistsSync(requestFileOf(runDir));
+  return text === undefined ? undefined : parseDocument('request', text);
 }
 
 /** A run's result.json; undefined when there is none, `CorruptFileError` naming it when it is invalid. */

@@ -5,13 +5,14 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LaunchRecord } from '../../../src/contracts/launch.js';
 import type { RunResult } from '../../../src/contracts/result.js';
-import { readResult, removeResult, writeResult } from '../../../src/run/files/documents.js';
+import { checkRequest, readRequest, readResult, removeResult, writeResult, writeRunRequests } from '../../../src/run/files/documents.js';
 import { exitTimeOf, readExitStatus, removeExitStatus } from '../../../src/run/files/exit-status.js';
 import { readLaunchRecord, removeLaunchRecord, writeLaunchRecord } from '../../../src/run/files/launch-record.js';
 import * as names from '../../../src/run/files/names.js';
 import { readOutputOffset, resumeOffset, writeOutputOffset } from '../../../src/run/files/output.js';
 import { lastMetricValues, listArtifacts, readMetricPoints, takeTrainerSummary } from '../../../src/run/files/trainer-output.js';
 import { workspacePaths } from '../../../src/workspace/paths.js';
+import { baseRequest } from '../../helpers/workspace.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -39,6 +40,30 @@ describe('file names', () => {
       '.output-offset', 'logs.txt', 'runner.log', 'metrics.jsonl', '.trainer-summary.json',
       'artifacts',
     ]);
+  });
+});
+
+describe('request.json', () => {
+  const request = baseRequest();
+
+  it('written with the run folder (a sweep), read back and checked', async () => {
+    const { root } = runFolder();
+    const ws = workspacePaths(root);
+    await writeRunRequests(ws, [{ runId: 'r2', request: request as never }]);
+    expect(readFileSync(path.join(ws.runsDir, 'r2', 'request.json'), 'utf8')).toBe(`${JSON.stringify(request, null, 2)}\n`);
+    expect(await readRequest(ws, 'r2')).toEqual(request);
+    expect(await checkRequest(path.join(ws.runsDir, 'r2'))).toEqual({ ok: true, value: request });
+  });
+
+  it('checkRequest: undefined without the file; the problems of an invalid one, naming the field', async () => {
+    const { dir } = runFolder();
+    expect(await checkRequest(dir)).toBeUndefined();
+    writeFileSync(path.join(dir, 'request.json'), '{"version": 1}');
+    const checked = await checkRequest(dir);
+    expect(checked?.ok).toBe(false);
+    expect(checked?.ok === false && checked.problems.join('\n')).toMatch(/dataset/);
+    writeFileSync(path.join(dir, 'request.json'), '{"version": 1,');
+    expect(await checkRequest(dir)).toEqual({ ok: false, problems: [expect.stringMatching(/^invalid JSON/)] });
   });
 });
 
