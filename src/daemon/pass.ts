@@ -11,7 +11,8 @@ import { deviceCapacity, pickDevice } from '../gpu/devices.js';
 import { schedule, type ScheduleDecision } from '../queue/scheduler.js';
 import { finishJob, requeueJob } from '../queue/transitions.js';
 import type { StateTx } from '../store/store.js';
-import { displayPath, requestFile, runDir } from '../workspace/paths.js';
+import { requestFileOf } from '../run/files/names.js';
+import { displayPath, runDir } from '../workspace/paths.js';
 import { type DaemonContext, sleep } from './context.js';
 import { launchJob } from './launch.js';
 import { type ActiveJob, DISK_RETRY_MS, type EndedJob, type Supervisor } from './supervision.js';
@@ -179,8 +180,8 @@ export class Passes {
     const launches: Promise<void>[] = [];
     for (const { job, usesGpu } of decision.starts) {
       const dir = runDir(ctx.ws, job.run_id);
-      if (!existsSync(dir) || !existsSync(requestFile(ctx.ws, job.run_id))) {
-        const missing = existsSync(dir) ? requestFile(ctx.ws, job.run_id) : dir;
+      if (!existsSync(dir) || !existsSync(requestFileOf(dir))) {
+        const missing = existsSync(dir) ? requestFileOf(dir) : dir;
         const what = existsSync(dir) ? 'Request not found' : 'Run directory not found';
         finishJob(job, { state: 'failed', finishedAt: tx.now, error: `${what}: ${displayPath(ctx.ws, missing)}` });
         tx.recordMetric(job.run_id, null);

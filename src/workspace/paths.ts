@@ -38,8 +38,6 @@ export function workspacePaths(root: string): WorkspacePaths {
 }
 
 export const runDir = (ws: WorkspacePaths, runId: string): string => path.join(ws.runsDir, runId);
-/** @deprecated The run folder's files are named in src/run/files/names.ts (`requestFileOf`); kept until daemon/pass.ts moves to it. */
-export const requestFile = (ws: WorkspacePaths, runId: string): string => path.join(ws.runsDir, runId, 'request.json');
 export const groupDir = (ws: WorkspacePaths, groupId: string): string => path.join(ws.groupsDir, groupId);
 export const groupFile = (ws: WorkspacePaths, groupId: string): string => path.join(ws.groupsDir, groupId, 'group.json');
 export const groupPlanFile = (ws: WorkspacePaths, groupId: string): string => path.join(ws.groupsDir, groupId, 'plan.json');
