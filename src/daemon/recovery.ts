@@ -3,7 +3,6 @@
  * died, before the store recorded it — is re-adopted when its process still runs, concluded from what
  * it left when it ended meanwhile, or failed (and re-queued by policy) when nothing says how it ended.
  */
-import path from 'node:path';
 import type { LaunchRecord } from '../contracts/launch.js';
 import type { Job } from '../contracts/queue.js';
 import type { RunResult } from '../contracts/result.js';
@@ -14,6 +13,7 @@ import { resolveOrphan, resultBelongsTo } from '../queue/recovery.js';
 import { usesGpuSlot } from '../queue/scheduler.js';
 import { finishJob, requeueJob } from '../queue/transitions.js';
 import { concludeRun } from '../run/conclude.js';
+import { logsFileOf } from '../run/files/names.js';
 import { OutputTail } from '../run/output-tail.js';
 import { RunLog } from '../run/run-log.js';
 import type { StateTx } from '../store/store.js';
@@ -45,7 +45,7 @@ export async function recoverOrphans(ctx: DaemonContext, supervisor: Supervisor)
   const gpuJobsNeedSlot = ctx.gpus.length > 0;
   for (const { job, record } of adopted) {
     const dir = runDir(ctx.ws, job.run_id);
-    const log = new RunLog(path.join(dir, 'logs.txt'), ctx.clock);
+    const log = new RunLog(logsFileOf(dir), ctx.clock);
     const run = record ? { record, log, tail: OutputTail.resume(dir, log, ctx.clock) } : undefined;
     supervisor.track(job, { adopted: true, usesGpu: usesGpuSlot(job, { gpuSlots: ctx.options.gpuSlots, gpuJobsNeedSlot }), run });
     ctx.log.info({ job_id: job.job_id, pid: job.pid }, 're-adopted a job that survived the previous daemon');
@@ -84,7 +84,7 @@ async function resolveEnded(ctx: DaemonContext, tx: StateTx, job: Job, record: L
   let endedMs: number | undefined;
   if (record && end) {
     // Its process ended after the previous daemon died: conclude the run from what it left.
-    const log = new RunLog(path.join(dir, 'logs.txt'), ctx.clock);
+    const log = new RunLog(logsFileOf(dir), ctx.clock);
     OutputTail.resume(dir, log, ctx.clock).close();
     // Concluded as of when the process ended, not now: its duration is the run's own.
     const now = ctx.clock.now();

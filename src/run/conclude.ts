@@ -6,8 +6,9 @@
 import type { LaunchRecord } from '../contracts/launch.js';
 import type { RunResult } from '../contracts/result.js';
 import type { Clock } from '../infra/clock.js';
+import { FOREGROUND_CANCEL, type StopVerdict } from '../queue/transitions.js';
 import { lastMetricValues, type TrainerSummary, takeTrainerSummary } from './files/trainer-output.js';
-import { errorResult, finish, type ProcessExit, type RunContext, type RunOutcome, type StopVerdict } from './outcome.js';
+import { errorResult, finish, type ProcessExit, type RunContext, type RunOutcome } from './outcome.js';
 import type { RunLog } from './run-log.js';
 
 export interface ConcludeOptions {
@@ -46,7 +47,7 @@ export async function concludeRun(o: ConcludeOptions): Promise<RunOutcome> {
     summary = takeTrainerSummary(o.runDir);
   }
   if (o.stop) return finish(ctx, o.stop.status, { ...common, ...errorResult(o.stop.message, o.stop.type) });
-  if (exit.cancelled) return finish(ctx, 'cancelled', { ...common, ...errorResult('Cancelled', 'Cancelled') });
+  if (exit.cancelled) return finish(ctx, 'cancelled', { ...common, ...errorResult(FOREGROUND_CANCEL.message, FOREGROUND_CANCEL.type) });
   if (record.mode === 'command') return concludeCommand(ctx, record, exit, common);
   if (exit.spawnError) return finish(ctx, 'failed', { ...common, ...errorResult(`Could not start ${record.program}: ${exit.spawnError}`, 'PythonNotFound') });
   if (summary?.error) return finish(ctx, 'failed', { ...common, error: summary.error });

@@ -33,11 +33,7 @@ export interface ProcessExit {
 }
 
 /** An outcome decided outside the process: a timeout, a cancel, a daemon shutdown. */
-export interface StopVerdict {
-  status: ResultStatus;
-  message: string;
-  type: string;
-}
+export type { StopVerdict } from '../queue/transitions.js';
 
 /** What `finish` needs to know of the run it ends. */
 export interface RunContext {

@@ -7,12 +7,12 @@
  * them apart is `watch`: an instance is told of every change but its own.
  */
 import { statSync } from 'node:fs';
-import path from 'node:path';
 import type { Group } from '../../contracts/group.js';
 import type { LaunchRecord } from '../../contracts/launch.js';
 import type { Job, Queue } from '../../contracts/queue.js';
 import type { Clock } from '../../infra/clock.js';
 import { readExitFile } from '../../process/exit-status.js';
+import { exitStatusFileOf, launchRecordFile } from '../../run/files/names.js';
 import { removeFileSync } from '../../workspace/json-file.js';
 import { runDir, type WorkspacePaths } from '../../workspace/paths.js';
 import { watchState } from '../../workspace/watch.js';
@@ -21,8 +21,6 @@ import { isOwnWrite } from './own-writes.js';
 import { listGroups, readArchivedJobs, readArchivedJobsOfRun, readGroup, readQueue } from './readers.js';
 import { stageUpdate, updateState } from './update.js';
 
-/** `<run>/.exit_status`: where a job's shell wrapper or the warm worker leaves how its process ended. */
-const endFileOf = (dir: string): string => path.join(dir, '.exit_status');
 
 export class FileStore implements Store {
   constructor(
@@ -78,7 +76,7 @@ export class FileStore implements Store {
 
   // async: a failure to read or remove is a rejection, as for any store.
   async readEnd(runId: string): Promise<ProcessEnd | undefined> {
-    const file = endFileOf(runDir(this.ws, runId));
+    const file = exitStatusFileOf(runDir(this.ws, runId));
     const end = readExitFile(file);
     if (!end) return undefined;
     // The record is written as the process exits (its shell, or the warm worker): its mtime is that instant.
@@ -93,14 +91,14 @@ export class FileStore implements Store {
 
   async clearRecords(runId: string): Promise<void> {
     const dir = runDir(this.ws, runId);
-    removeFileSync(endFileOf(dir));
+    removeFileSync(exitStatusFileOf(dir));
     // After the end record: a crash in between leaves a launch record without an end, which recovery
     // treats as a run to look at again, never one whose end it forgets.
-    removeFileSync(path.join(dir, '.launch.json'));
+    removeFileSync(launchRecordFile(dir));
   }
 
   async clearEnd(runId: string): Promise<void> {
-    removeFileSync(endFileOf(runDir(this.ws, runId)));
+    removeFileSync(exitStatusFileOf(runDir(this.ws, runId)));
   }
 }
 
