@@ -15,7 +15,7 @@ import { CREATED_BY } from '../version.js';
 import { sweepRuns } from './plan-file.js';
 import { displayPath, groupDir, runDir, type WorkspacePaths } from '../workspace/paths.js';
 import type { Store } from '../store/store.js';
-import { writeGroupFile } from '../workspace/run-documents.js';
+import { writeGroupFile } from '../workspace/group-folder.js';
 import { checkRequest, writeRunRequests } from '../run/files/documents.js';
 import { requestFileOf } from '../run/files/names.js';
 import { resolveGroupId, resolveRunId } from './ids.js';
