@@ -62,8 +62,11 @@ export async function launchJob(
   }
   if ('outcome' in prepared) return endAt(prepared.outcome);
   const { record, spec, log } = prepared;
-  const cannotStart = async (why: string): Promise<undefined> =>
-    endAt(await concludeRun({ runDir: dir, clock: ctx.clock, log, record, exit: { exitCode: null, signal: null, cancelled: false, spawnError: why } }));
+  const cannotStart = async (why: string): Promise<undefined> => {
+    const outcome = await concludeRun({ runDir: dir, clock: ctx.clock, log, record, exit: { exitCode: null, signal: null, cancelled: false, spawnError: why } });
+    await ctx.store.clearRecords(job.run_id); // a launch record written before the start failed
+    return endAt(outcome);
+  };
   const request = { jobId: job.job_id, runId: job.run_id, runDir: dir, mode: record.mode, spec };
   const unfit = ctx.executor.check(request);
   if (unfit !== undefined) return cannotStart(unfit);

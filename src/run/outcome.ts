@@ -6,7 +6,6 @@ import type { ResultStatus, RunResult } from '../contracts/result.js';
 import type { Clock } from '../infra/clock.js';
 import { formatUtcSeconds } from '../infra/time.js';
 import { chosenMetricOf, decidePrimaryMetric } from '../queue/primary-metric.js';
-import { removeLaunchRecord } from './files/launch-record.js';
 import { writeResult } from './files/documents.js';
 import { listArtifacts } from './files/trainer-output.js';
 import type { RunLog } from './run-log.js';
@@ -16,7 +15,7 @@ export interface RunOutcome {
   status: ResultStatus;
   result: RunResult;
   /**
-   * With `deferWrite`: settles once result.json is in place (and the launch record gone); rejects
+   * With `deferWrite`: settles once result.json is in place; rejects
    * when it could not be written. Otherwise the outcome is only returned once it is.
    */
   written?: Promise<void>;
@@ -79,10 +78,8 @@ export async function finish(ctx: RunContext, status: ResultStatus, extra: Parti
     if (result.error) ctx.log.error(result.error.message);
     ctx.log.token(stageToken('FAILED'));
   }
-  const written = (async () => {
-    await writeResult(ctx.runDir, result);
-    removeLaunchRecord(ctx.runDir);
-  })();
+  // The recovery records (launch, end) are the store's: whoever wrote them clears them once this is written.
+  const written = writeResult(ctx.runDir, result);
   if (ctx.deferWrite) return { status, result, written };
   await written;
   return { status, result };
