@@ -6,8 +6,10 @@ import json
 import os
 
 BASE_MODULES = ["numpy", "pandas", "sklearn", "joblib"]
-# The trainer's modules, and the parts of scikit-learn it imports lazily during a run.
+# The trainer's modules (its tokens and metrics are the `runforge` package's), and the parts of
+# scikit-learn it imports lazily during a run.
 TRAINER_MODULES = [
+    "runforge",
     "runforge_trainer.__main__",
     "runforge_trainer.data",
     "runforge_trainer.evaluate",

@@ -1,0 +1,31 @@
+"""What RunForge tells a run through its environment: the run folder and the run's parameters."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, Optional
+
+RUN_DIR_ENV = "RUNFORGE_RUN_DIR"
+PARAMS_ENV = "RUNFORGE_PARAMS"
+
+
+def run_dir() -> Optional[str]:
+    """The run's folder (`RUNFORGE_RUN_DIR`), or None outside RunForge."""
+    return os.environ.get(RUN_DIR_ENV) or None
+
+
+def params() -> Dict[str, Any]:
+    """The run's parameters: `RUNFORGE_PARAMS` (a JSON object: a sweep's values and the
+    hyperparameters) parsed, or `{}` when it is not set. A fresh dict each call.
+
+    Raises ValueError when the variable is set but is not a JSON object."""
+    text = os.environ.get(PARAMS_ENV)
+    if text is None or text.strip() == "":
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{PARAMS_ENV} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{PARAMS_ENV} must be a JSON object, got {type(value).__name__}")
+    return value
