@@ -10,7 +10,7 @@ import { WarmExitStatusSchema } from './warm-worker.js';
 
 /**
  * One line of metrics.jsonl (SPEC §9): `{"step", "epoch"?, "name", "value", "time"}`, appended by
- * python/runforge_trainer/tokens.py (MetricsWriter) and python/runforge_helper.py (`metric`). Only
+ * python/runforge/metrics.py (MetricsWriter: the trainer, and `runforge.metric`/`summary`). Only
  * `name` and `value` are required: a user's program may append its own lines, and a line with a name and
  * a value has always counted for the run's summary (the dashboard's chart needs `step` as well).
  */
@@ -24,6 +24,12 @@ export const MetricPointSchema = z.looseObject({
   time: z.number().optional(),
 });
 export type MetricPoint = z.infer<typeof MetricPointSchema>;
+
+/**
+ * One line of `.artifacts.jsonl`: the type a user's program gave one of its artifacts
+ * (python/runforge/artifacts.py `artifact`), e.g. `{"path": "artifacts/model.pt", "type": "model"}`.
+ */
+export const ArtifactTypeLineSchema = z.looseObject({ path: z.string(), type: z.string().min(1) });
 
 /** An artifact as the trainer lists it (python/runforge_trainer/__main__.py `artifact`). */
 const TrainerArtifactSchema = z.looseObject({ path: z.string(), type: z.string(), bytes: z.int().min(0) });

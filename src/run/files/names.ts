@@ -27,3 +27,5 @@ export const metricsFileOf = (runDir: string): string => path.join(runDir, 'metr
 export const trainerSummaryFileOf = (runDir: string): string => path.join(runDir, '.trainer-summary.json');
 /** The folder where a run's program leaves its model and other files. */
 export const artifactsDirOf = (runDir: string): string => path.join(runDir, 'artifacts');
+/** The types a user's program gave its artifacts (`runforge.artifact`), one `{"path","type"}` a line. */
+export const artifactTypesFileOf = (runDir: string): string => path.join(runDir, '.artifacts.jsonl');

@@ -4,23 +4,26 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { type MetricPoint, MetricPointSchema, type TrainerSummary, TrainerSummarySchema } from '../../contracts/run-files.js';
+import { ArtifactTypeLineSchema, type MetricPoint, MetricPointSchema, type TrainerSummary, TrainerSummarySchema } from '../../contracts/run-files.js';
 import type { RunResult } from '../../contracts/result.js';
 import { ensureDirSync, readTextIfExists, readTextIfExistsSync, removeFileSync } from '../../workspace/json-file.js';
-import { artifactsDirOf, metricsFileOf, trainerSummaryFileOf } from './names.js';
+import { artifactsDirOf, artifactTypesFileOf, metricsFileOf, trainerSummaryFileOf } from './names.js';
 
 export type { MetricPoint, TrainerSummary };
 
-/** Parses one line of metrics.jsonl; undefined for a blank line, a line cut short by a kill, or not a point. */
-function parseMetricLine(line: string): MetricPoint | undefined {
+/** Parses one JSON line; undefined for a blank line or one cut short by a kill. */
+function parseJsonLine(line: string): unknown {
   if (line.trim() === '') return undefined;
-  let doc: unknown;
   try {
-    doc = JSON.parse(line);
+    return JSON.parse(line) as unknown;
   } catch {
     return undefined;
   }
-  const point = MetricPointSchema.safeParse(doc);
+}
+
+/** Parses one line of metrics.jsonl; undefined for a blank line, a line cut short by a kill, or not a point. */
+function parseMetricLine(line: string): MetricPoint | undefined {
+  const point = MetricPointSchema.safeParse(parseJsonLine(line));
   return point.success ? point.data : undefined;
 }
 
@@ -85,7 +88,20 @@ function artifactTypeOf(name: string): string {
   return 'other';
 }
 
-/** The files in `artifacts/` (not folders), by name, with their type and size; [] without the folder. */
+/** The types the program gave its artifacts (`.artifacts.jsonl`), by path; the last line of a path wins. */
+function recordedArtifactTypes(runDir: string): Map<string, string> {
+  const types = new Map<string, string>();
+  for (const line of (readTextIfExistsSync(artifactTypesFileOf(runDir)) ?? '').split('\n')) {
+    const entry = ArtifactTypeLineSchema.safeParse(parseJsonLine(line));
+    if (entry.success) types.set(entry.data.path, entry.data.type);
+  }
+  return types;
+}
+
+/**
+ * The files in `artifacts/` (not folders), by name, with their size and type: the one the program
+ * recorded (`runforge.artifact`), else one from the name; [] without the folder.
+ */
 export function listArtifacts(runDir: string): NonNullable<RunResult['artifacts']> {
   const dir = artifactsDirOf(runDir);
   let names: string[];
@@ -95,11 +111,13 @@ export function listArtifacts(runDir: string): NonNullable<RunResult['artifacts'
   } catch {
     return [];
   }
+  const recorded = recordedArtifactTypes(runDir);
   const out: NonNullable<RunResult['artifacts']> = [];
   for (const name of names.sort()) {
     const s = statSync(path.join(dir, name), { throwIfNoEntry: false });
     if (!s?.isFile()) continue;
-    out.push({ path: `artifacts/${name}`, type: artifactTypeOf(name), bytes: s.size });
+    const relative = `artifacts/${name}`;
+    out.push({ path: relative, type: recorded.get(relative) ?? artifactTypeOf(name), bytes: s.size });
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ExitStatusFileSchema, MetricPointSchema, OutputOffsetSchema, TrainerSummarySchema } from '../../../src/contracts/run-files.js';
+import { ArtifactTypeLineSchema, ExitStatusFileSchema, MetricPointSchema, OutputOffsetSchema, TrainerSummarySchema } from '../../../src/contracts/run-files.js';
 import { WarmExitStatusSchema } from '../../../src/contracts/warm-worker.js';
 import { isWarmExitStatus, readExitFile } from '../../../src/process/exit-status.js';
 import { recordExitStatus } from '../../../src/process/pooled-shell.js';
@@ -81,13 +81,30 @@ describe('the schemas accept what the writers write', () => {
       'from runforge_trainer.tokens import MetricsWriter; import runforge_helper as rf, os; ' +
         'w = MetricsWriter(os.path.join(os.environ["RUNFORGE_RUN_DIR"], "metrics.jsonl")); ' +
         'w.point("accuracy", 0.9, step=1); w.point("loss", 0.5, step=2, epoch_index=1); ' +
-        'rf.metric("f1", 0.7); rf.metric("loss", 0.25, step=5, epoch=2)',
+        'rf.metric("f1", 0.7); rf.metric("loss", 0.25, step=5, epoch=2); ' +
+        'import runforge; runforge.log_metrics({"a": 1, "b": 2}); runforge.summary(f1=0.75)',
       [],
       { RUNFORGE_RUN_DIR: runDir },
     );
     const lines = readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n');
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(7);
     for (const line of lines) expect(MetricPointSchema.safeParse(JSON.parse(line)).error).toBeUndefined();
+  }, 60_000);
+
+  it("the artifact types runforge.artifact records", () => {
+    const runDir = mkdtempSync(path.join(dir, 'artifacts-'));
+    writeFileSync(path.join(runDir, 'model.pt'), 'w');
+    python(
+      'import os, runforge; d = os.environ["RUNFORGE_RUN_DIR"]; ' +
+        'runforge.artifact(os.path.join(d, "model.pt"), type="model"); runforge.artifact(os.path.join(d, "model.pt"))',
+      [],
+      { RUNFORGE_RUN_DIR: runDir },
+    );
+    const lines = readFileSync(path.join(runDir, '.artifacts.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.map((line) => ArtifactTypeLineSchema.parse(JSON.parse(line)))).toEqual([
+      { path: 'artifacts/model.pt', type: 'model' },
+      { path: 'artifacts/model.pt', type: 'other' },
+    ]);
   }, 60_000);
 
   it("the trainer's summaries: a trained one and an error", () => {

@@ -34,11 +34,11 @@ describe('file names', () => {
     expect([
       names.requestFileOf(d), names.resultFileOf(d), names.launchRecordFile(d), names.exitStatusFileOf(d), names.outputFile(d),
       names.outputOffsetFileOf(d), names.logsFileOf(d), names.runnerLogFileOf(d), names.metricsFileOf(d), names.trainerSummaryFileOf(d),
-      names.artifactsDirOf(d),
+      names.artifactsDirOf(d), names.artifactTypesFileOf(d),
     ].map((f) => path.basename(f))).toEqual([
       'request.json', 'result.json', '.launch.json', '.exit_status', 'output.log',
       '.output-offset', 'logs.txt', 'runner.log', 'metrics.jsonl', '.trainer-summary.json',
-      'artifacts',
+      'artifacts', '.artifacts.jsonl',
     ]);
   });
 });
@@ -231,6 +231,28 @@ describe('artifacts/', () => {
       { path: 'artifacts/model.pt', type: 'model', bytes: 2 },
       { path: 'artifacts/notes.txt', type: 'log', bytes: 2 },
       { path: 'artifacts/x.ckpt', type: 'checkpoint', bytes: 2 },
+    ]);
+  });
+
+  it('the type the program recorded (.artifacts.jsonl) wins over the name; the last line of a path; bad lines skipped', () => {
+    const { dir } = runFolder();
+    mkdirSync(path.join(dir, 'artifacts'));
+    for (const name of ['best.bin', 'curve.png', 'model.pt']) writeFileSync(path.join(dir, 'artifacts', name), 'abc');
+    writeFileSync(
+      path.join(dir, '.artifacts.jsonl'),
+      [
+        '{"path": "artifacts/best.bin", "type": "other"}',
+        '{"path": "artifacts/best.bin", "type": "checkpoint"}',
+        '{"path": "artifacts/curve.png", "type": "plot"}',
+        '{"path": "artifacts/model.pt", "type": ""}',
+        '{"path": "artifacts/gone.pt", "type": "model"}',
+        '{"path": "artifacts/model.pt", "ty',
+      ].join('\n'),
+    );
+    expect(listArtifacts(dir)).toEqual([
+      { path: 'artifacts/best.bin', type: 'checkpoint', bytes: 3 },
+      { path: 'artifacts/curve.png', type: 'plot', bytes: 3 },
+      { path: 'artifacts/model.pt', type: 'model', bytes: 3 },
     ]);
   });
 });
