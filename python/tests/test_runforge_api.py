@@ -50,6 +50,17 @@ def test_params_parse_runforge_params(monkeypatch, outside):
     assert runforge.params()["lr"] == 0.01
 
 
+def test_params_by_name_from_what_runforge_sets(monkeypatch, outside):
+    """RunForge's form (src/run/run-params.ts): swept values by dot path, and the hyperparameters."""
+    monkeypatch.setenv(
+        "RUNFORGE_PARAMS",
+        '{"swept": {"model.hyperparameters.lr": 0.01, "seed": 3}, "hyperparameters": {"lr": 0.01, "hidden": 64}}',
+    )
+    assert runforge.params() == {"lr": 0.01, "hidden": 64, "seed": 3}
+    monkeypatch.setenv("RUNFORGE_PARAMS", '{"swept": {}, "hyperparameters": {}}')
+    assert runforge.params() == {}
+
+
 @pytest.mark.parametrize("text, message", [("{lr", "RUNFORGE_PARAMS is not valid JSON"), ("[1, 2]", "RUNFORGE_PARAMS must be a JSON object, got list")])
 def test_params_refuse_what_is_not_a_json_object(monkeypatch, outside, text, message):
     monkeypatch.setenv("RUNFORGE_PARAMS", text)
@@ -163,7 +174,7 @@ def test_the_trainer_writer_writes_the_same_lines(tmp_path, monkeypatch):
 def test_a_script_imports_it_from_pythonpath_as_runforge_runs_it(tmp_path):
     """As a job: python/ on PYTHONPATH (nothing installed), RUNFORGE_RUN_DIR and RUNFORGE_PARAMS set."""
     script = "import runforge, runforge_helper as rf; p = runforge.params(); runforge.epoch(1, 1); rf.metric('lr', p['lr'], step=1)"
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": PYTHON_DIR, "RUNFORGE_RUN_DIR": str(tmp_path), "RUNFORGE_PARAMS": '{"lr": 0.01}'}
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": PYTHON_DIR, "RUNFORGE_RUN_DIR": str(tmp_path), "RUNFORGE_PARAMS": '{"swept": {"model.hyperparameters.lr": 0.01}, "hyperparameters": {"lr": 0.01}}'}
     out = subprocess.run([sys.executable, "-c", script], cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=60)
     assert (out.returncode, out.stdout, out.stderr) == (0, "[RF:EPOCH=1/1]\n", "")
     assert without_time(points(tmp_path)) == [{"step": 1, "name": "lr", "value": 0.01}]
