@@ -163,6 +163,32 @@ describe('runforge run trains for real', () => {
     expect(result.summary.primary_metric).toEqual({ name: 'accuracy', value: 0.9, goal: 'maximize' });
   });
 
+  it('a custom script with `import runforge`: metrics, a typed artifact and its summary reach result.json', async () => {
+    const ws = tempWorkspace();
+    writeFileSync(
+      path.join(ws, 'train.py'),
+      [
+        'import runforge',
+        'assert runforge.params() == {}, runforge.params()',
+        'runforge.stage("TRAINING")',
+        'for e in range(1, 3):',
+        '    runforge.epoch(e, 2)',
+        '    runforge.log_metrics({"loss": 1.0 / e, "accuracy": 0.5}, step=e)',
+        'open("weights.bin", "wb").write(b"12345")',
+        'print(runforge.artifact("weights.bin", type="checkpoint"))',
+        'runforge.summary(accuracy=0.95)',
+      ].join('\n'),
+    );
+    const dir = writeRun(ws, 'custom', baseRequest({ command: ['python3', 'train.py'], model: undefined }));
+    const r = await runCli(['run', '--run-dir', dir], { cwd: ws });
+    expect(r.code).toBe(0);
+    expect(r.lines).toEqual(expect.arrayContaining(['[RF:STAGE=TRAINING]', '[RF:EPOCH=2/2]']));
+    expect(r.lines.some((l) => l.endsWith('] artifacts/weights.bin'))).toBe(true);
+    const result = readJson(path.join(dir, 'result.json'));
+    expect(result.summary.metrics).toEqual({ loss: 0.5, accuracy: 0.95 });
+    expect(result.artifacts).toEqual([{ path: 'artifacts/weights.bin', type: 'checkpoint', bytes: 5 }]);
+  });
+
   it('--dry-run checks the dataset and label column without training', async () => {
     const ws = tempWorkspace();
     writeDataset(ws);
