@@ -14,7 +14,7 @@ const K1 = new Set<string>(["family","hyperparameters"]);
 const K2 = new Set<string>(["type","gpu_reason"]);
 const P0 = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const K4 = new Set<string>(["name","goal"]);
-const K5 = new Set<string>(["version","preset","dataset","model","device","created_at","created_by","name","notes","tags","rerun_from","sweep_group_id","seed","command","metric"]);
+const K5 = new Set<string>(["version","preset","dataset","model","device","created_at","created_by","name","notes","tags","rerun_from","sweep_group_id","seed","command","cwd","env","timeout_s","metric"]);
 const K6 = new Set<string>(["name","notes"]);
 const P1 = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;
 const K8 = new Set<string>(["path","values"]);
@@ -165,23 +165,38 @@ function v17(x: any): any {
   return o;
 }
 function v18(x: any): any {
+  if (!isPlainObject(x)) return F;
+  const o: any = {};
+  for (const k of Object.keys(x)) {
+    const v = v9(x[k]);
+    if (v === F) return F;
+    o[k] = v;
+  }
+  return o;
+}
+function v19(x: any): any {
+  if (typeof x !== 'number' || !Number.isFinite(x)) return F;
+  if (x <= 0) return F;
+  return x;
+}
+function v20(x: any): any {
   if (x !== "maximize" && x !== "minimize") return F;
   return x;
 }
-function v19(x: any): any {
+function v21(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v2(x["name"]);
   if (v === F) return F;
   o["name"] = v;
-  v = v18(x["goal"]);
+  v = v20(x["goal"]);
   if (v === F) return F;
   o["goal"] = v;
   for (const k of Object.keys(x)) if (!K4.has(k)) o[k] = x[k];
   return o;
 }
-function v20(x: any): any {
+function v22(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -194,9 +209,11 @@ function v20(x: any): any {
     if (v === F) return F;
     o["preset"] = v;
   }
-  v = v3(x["dataset"]);
-  if (v === F) return F;
-  o["dataset"] = v;
+  if (x["dataset"] !== undefined) {
+    v = v3(x["dataset"]);
+    if (v === F) return F;
+    o["dataset"] = v;
+  }
   if (x["model"] !== undefined) {
     v = v7(x["model"]);
     if (v === F) return F;
@@ -246,8 +263,23 @@ function v20(x: any): any {
     if (v === F) return F;
     o["command"] = v;
   }
+  if (x["cwd"] !== undefined) {
+    v = v2(x["cwd"]);
+    if (v === F) return F;
+    o["cwd"] = v;
+  }
+  if (x["env"] !== undefined) {
+    v = v18(x["env"]);
+    if (v === F) return F;
+    o["env"] = v;
+  }
+  if (x["timeout_s"] !== undefined) {
+    v = v19(x["timeout_s"]);
+    if (v === F) return F;
+    o["timeout_s"] = v;
+  }
   if (x["metric"] !== undefined) {
-    v = v19(x["metric"]);
+    v = v21(x["metric"]);
     if (v === F) return F;
     o["metric"] = v;
   }
@@ -255,15 +287,15 @@ function v20(x: any): any {
   if (requestProblems(o).length > 0) return F;
   return o;
 }
-function v21(x: any): any {
+function v23(x: any): any {
   if (x !== 1) return F;
   return x;
 }
-function v22(x: any): any {
+function v24(x: any): any {
   if (x !== "sweep_plan") return F;
   return x;
 }
-function v23(x: any): any {
+function v25(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -278,16 +310,16 @@ function v23(x: any): any {
   for (const k of Object.keys(x)) if (!K6.has(k)) o[k] = x[k];
   return o;
 }
-function v24(x: any): any {
+function v26(x: any): any {
   if (x !== "grid" && x !== "list") return F;
   return x;
 }
-function v25(x: any): any {
+function v27(x: any): any {
   if (typeof x !== 'string') return F;
   if (!P1.test(x)) return F;
   return x;
 }
-function v26(x: any): any {
+function v28(x: any): any {
   if (!Array.isArray(x)) return F;
   if (x.length < 1) return F;
   const o = new Array(x.length);
@@ -298,48 +330,48 @@ function v26(x: any): any {
   }
   return o;
 }
-function v27(x: any): any {
+function v29(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v25(x["path"]);
+  v = v27(x["path"]);
   if (v === F) return F;
   o["path"] = v;
-  v = v26(x["values"]);
+  v = v28(x["values"]);
   if (v === F) return F;
   o["values"] = v;
   for (const k of Object.keys(x)) if (!K8.has(k)) o[k] = x[k];
   return o;
 }
-function v28(x: any): any {
+function v30(x: any): any {
   if (!Array.isArray(x)) return F;
   if (x.length < 1) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v27(x[i]);
+    const v = v29(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v29(x: any): any {
+function v31(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v24(x["type"]);
+  v = v26(x["type"]);
   if (v === F) return F;
   o["type"] = v;
-  v = v28(x["parameters"]);
+  v = v30(x["parameters"]);
   if (v === F) return F;
   o["parameters"] = v;
   for (const k of Object.keys(x)) if (!K9.has(k)) o[k] = x[k];
   return o;
 }
-function v30(x: any): any {
+function v32(x: any): any {
   if (typeof x !== 'boolean') return F;
   return x;
 }
-function v31(x: any): any {
+function v33(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -348,27 +380,27 @@ function v31(x: any): any {
   o["max_parallel"] = v;
   if (x["fail_fast"] === undefined) o["fail_fast"] = false;
   else {
-    v = v30(x["fail_fast"]);
+    v = v32(x["fail_fast"]);
     if (v === F) return F;
     o["fail_fast"] = v;
   }
   if (x["stop_on_cancel"] === undefined) o["stop_on_cancel"] = true;
   else {
-    v = v30(x["stop_on_cancel"]);
+    v = v32(x["stop_on_cancel"]);
     if (v === F) return F;
     o["stop_on_cancel"] = v;
   }
   for (const k of Object.keys(x)) if (!K10.has(k)) o[k] = x[k];
   return o;
 }
-function v32(x: any): any {
+function v34(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v21(x["version"]);
+  v = v23(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v22(x["kind"]);
+  v = v24(x["kind"]);
   if (v === F) return F;
   o["kind"] = v;
   v = v12(x["created_at"]);
@@ -380,63 +412,63 @@ function v32(x: any): any {
   v = v9(x["workspace"]);
   if (v === F) return F;
   o["workspace"] = v;
-  v = v23(x["group"]);
+  v = v25(x["group"]);
   if (v === F) return F;
   o["group"] = v;
-  v = v20(x["base_request"]);
+  v = v22(x["base_request"]);
   if (v === F) return F;
   o["base_request"] = v;
   if (x["metric"] !== undefined) {
-    v = v19(x["metric"]);
+    v = v21(x["metric"]);
     if (v === F) return F;
     o["metric"] = v;
   }
-  v = v29(x["strategy"]);
+  v = v31(x["strategy"]);
   if (v === F) return F;
   o["strategy"] = v;
-  v = v31(x["execution"]);
+  v = v33(x["execution"]);
   if (v === F) return F;
   o["execution"] = v;
   for (const k of Object.keys(x)) if (!K11.has(k)) o[k] = x[k];
   if (planProblems(o).length > 0) return F;
   return o;
 }
-function v33(x: any): any {
+function v35(x: any): any {
   if (x !== "execution_queue") return F;
   return x;
 }
-function v34(x: any): any {
+function v36(x: any): any {
   if (x !== "run") return F;
   return x;
 }
-function v35(x: any): any {
+function v37(x: any): any {
   if (!Number.isSafeInteger(x)) return F;
   return x;
 }
-function v36(x: any): any {
+function v38(x: any): any {
   if (x !== "queued" && x !== "running" && x !== "succeeded" && x !== "failed" && x !== "canceled") return F;
   return x;
 }
-function v37(x: any): any {
+function v39(x: any): any {
   return x === null ? null : v12(x);
 }
-function v38(x: any): any {
+function v40(x: any): any {
   return x === null ? null : v16(x);
 }
-function v39(x: any): any {
+function v41(x: any): any {
   return x === null ? null : v0(x);
 }
-function v40(x: any): any {
-  return x === null ? null : v35(x);
+function v42(x: any): any {
+  return x === null ? null : v37(x);
 }
-function v41(x: any): any {
+function v43(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v14(x["job_id"]);
   if (v === F) return F;
   o["job_id"] = v;
-  v = v34(x["kind"]);
+  v = v36(x["kind"]);
   if (v === F) return F;
   o["kind"] = v;
   v = v14(x["run_id"]);
@@ -445,13 +477,13 @@ function v41(x: any): any {
   v = v15(x["group_id"]);
   if (v === F) return F;
   o["group_id"] = v;
-  v = v35(x["priority"]);
+  v = v37(x["priority"]);
   if (v === F) return F;
   o["priority"] = v;
-  v = v36(x["state"]);
+  v = v38(x["state"]);
   if (v === F) return F;
   o["state"] = v;
-  v = v30(x["requires_gpu"]);
+  v = v32(x["requires_gpu"]);
   if (v === F) return F;
   o["requires_gpu"] = v;
   v = v0(x["attempt"]);
@@ -461,12 +493,12 @@ function v41(x: any): any {
   if (v === F) return F;
   o["created_at"] = v;
   if (x["started_at"] !== undefined) {
-    v = v37(x["started_at"]);
+    v = v39(x["started_at"]);
     if (v === F) return F;
     o["started_at"] = v;
   }
   if (x["finished_at"] !== undefined) {
-    v = v37(x["finished_at"]);
+    v = v39(x["finished_at"]);
     if (v === F) return F;
     o["finished_at"] = v;
   }
@@ -476,17 +508,17 @@ function v41(x: any): any {
     o["error"] = v;
   }
   if (x["gpu_device"] !== undefined) {
-    v = v38(x["gpu_device"]);
+    v = v40(x["gpu_device"]);
     if (v === F) return F;
     o["gpu_device"] = v;
   }
   if (x["pid"] !== undefined) {
-    v = v39(x["pid"]);
+    v = v41(x["pid"]);
     if (v === F) return F;
     o["pid"] = v;
   }
   if (x["pgid"] !== undefined) {
-    v = v39(x["pgid"]);
+    v = v41(x["pgid"]);
     if (v === F) return F;
     o["pgid"] = v;
   }
@@ -496,29 +528,29 @@ function v41(x: any): any {
     o["process_start_time"] = v;
   }
   if (x["exit_code"] !== undefined) {
-    v = v40(x["exit_code"]);
+    v = v42(x["exit_code"]);
     if (v === F) return F;
     o["exit_code"] = v;
   }
   if (x["cancel_requested"] !== undefined) {
-    v = v30(x["cancel_requested"]);
+    v = v32(x["cancel_requested"]);
     if (v === F) return F;
     o["cancel_requested"] = v;
   }
   for (const k of Object.keys(x)) if (!K12.has(k)) o[k] = x[k];
   return o;
 }
-function v42(x: any): any {
+function v44(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v41(x[i]);
+    const v = v43(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v43(x: any): any {
+function v45(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -543,14 +575,14 @@ function v43(x: any): any {
   for (const k of Object.keys(x)) if (!K13.has(k)) o[k] = x[k];
   return o;
 }
-function v44(x: any): any {
+function v46(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v21(x["version"]);
+  v = v23(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v33(x["kind"]);
+  v = v35(x["kind"]);
   if (v === F) return F;
   o["kind"] = v;
   v = v0(x["max_parallel"]);
@@ -559,7 +591,7 @@ function v44(x: any): any {
   v = v16(x["gpu_slots"]);
   if (v === F) return F;
   o["gpu_slots"] = v;
-  v = v42(x["jobs"]);
+  v = v44(x["jobs"]);
   if (v === F) return F;
   o["jobs"] = v;
   if (x["last_served_group"] === undefined) o["last_served_group"] = null;
@@ -569,18 +601,18 @@ function v44(x: any): any {
     o["last_served_group"] = v;
   }
   if (x["archived"] !== undefined) {
-    v = v43(x["archived"]);
+    v = v45(x["archived"]);
     if (v === F) return F;
     o["archived"] = v;
   }
   for (const k of Object.keys(x)) if (!K14.has(k)) o[k] = x[k];
   return o;
 }
-function v45(x: any): any {
+function v47(x: any): any {
   if (x !== "running" && x !== "stopping" && x !== "stopped") return F;
   return x;
 }
-function v46(x: any): any {
+function v48(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -595,11 +627,11 @@ function v46(x: any): any {
   for (const k of Object.keys(x)) if (!K15.has(k)) o[k] = x[k];
   return o;
 }
-function v47(x: any): any {
+function v49(x: any): any {
   if (typeof x !== 'number' || !Number.isFinite(x)) return F;
   return x;
 }
-function v48(x: any): any {
+function v50(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -615,28 +647,28 @@ function v48(x: any): any {
     o["uuid"] = v;
   }
   if (x["memory_total_mb"] !== undefined) {
-    v = v47(x["memory_total_mb"]);
+    v = v49(x["memory_total_mb"]);
     if (v === F) return F;
     o["memory_total_mb"] = v;
   }
   for (const k of Object.keys(x)) if (!K16.has(k)) o[k] = x[k];
   return o;
 }
-function v49(x: any): any {
+function v51(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v48(x[i]);
+    const v = v50(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v50(x: any): any {
+function v52(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v21(x["version"]);
+  v = v23(x["version"]);
   if (v === F) return F;
   o["version"] = v;
   v = v0(x["pid"]);
@@ -660,7 +692,7 @@ function v50(x: any): any {
   v = v16(x["active_gpu_jobs"]);
   if (v === F) return F;
   o["active_gpu_jobs"] = v;
-  v = v45(x["state"]);
+  v = v47(x["state"]);
   if (v === F) return F;
   o["state"] = v;
   if (x["process_start_time"] !== undefined) {
@@ -669,7 +701,7 @@ function v50(x: any): any {
     o["process_start_time"] = v;
   }
   if (x["host"] !== undefined) {
-    v = v46(x["host"]);
+    v = v48(x["host"]);
     if (v === F) return F;
     o["host"] = v;
   }
@@ -679,25 +711,25 @@ function v50(x: any): any {
     o["jobs_per_gpu"] = v;
   }
   if (x["gpus"] !== undefined) {
-    v = v49(x["gpus"]);
+    v = v51(x["gpus"]);
     if (v === F) return F;
     o["gpus"] = v;
   }
   for (const k of Object.keys(x)) if (!K17.has(k)) o[k] = x[k];
   return o;
 }
-function v51(x: any): any {
+function v53(x: any): any {
   if (x !== "run_group") return F;
   return x;
 }
-function v52(x: any): any {
-  return x === null ? null : v19(x);
+function v54(x: any): any {
+  return x === null ? null : v21(x);
 }
-function v53(x: any): any {
+function v55(x: any): any {
   if (x !== "running" && x !== "completed" && x !== "failed" && x !== "canceled") return F;
   return x;
 }
-function v54(x: any): any {
+function v56(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -705,39 +737,39 @@ function v54(x: any): any {
   if (v === F) return F;
   o["max_parallel"] = v;
   if (x["started_at"] !== undefined) {
-    v = v37(x["started_at"]);
+    v = v39(x["started_at"]);
     if (v === F) return F;
     o["started_at"] = v;
   }
   if (x["finished_at"] !== undefined) {
-    v = v37(x["finished_at"]);
+    v = v39(x["finished_at"]);
     if (v === F) return F;
     o["finished_at"] = v;
   }
   if (x["cancelled"] === undefined) o["cancelled"] = false;
   else {
-    v = v30(x["cancelled"]);
+    v = v32(x["cancelled"]);
     if (v === F) return F;
     o["cancelled"] = v;
   }
   for (const k of Object.keys(x)) if (!K18.has(k)) o[k] = x[k];
   return o;
 }
-function v55(x: any): any {
+function v57(x: any): any {
   if (x !== "pending" && x !== "queued" && x !== "running" && x !== "succeeded" && x !== "failed" && x !== "canceled") return F;
   return x;
 }
-function v56(x: any): any {
-  return x === null ? null : v47(x);
+function v58(x: any): any {
+  return x === null ? null : v49(x);
 }
-function v57(x: any): any {
+function v59(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v14(x["run_id"]);
   if (v === F) return F;
   o["run_id"] = v;
-  v = v55(x["status"]);
+  v = v57(x["status"]);
   if (v === F) return F;
   o["status"] = v;
   if (x["request_overrides"] === undefined) o["request_overrides"] = {};
@@ -752,7 +784,7 @@ function v57(x: any): any {
     o["result_ref"] = v;
   }
   if (x["primary_metric"] !== undefined) {
-    v = v56(x["primary_metric"]);
+    v = v58(x["primary_metric"]);
     if (v === F) return F;
     o["primary_metric"] = v;
   }
@@ -762,24 +794,24 @@ function v57(x: any): any {
     o["primary_metric_name"] = v;
   }
   if (x["primary_metric_goal"] !== undefined) {
-    v = v18(x["primary_metric_goal"]);
+    v = v20(x["primary_metric_goal"]);
     if (v === F) return F;
     o["primary_metric_goal"] = v;
   }
   for (const k of Object.keys(x)) if (!K19.has(k)) o[k] = x[k];
   return o;
 }
-function v58(x: any): any {
+function v60(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v57(x[i]);
+    const v = v59(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v59(x: any): any {
+function v61(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -801,21 +833,21 @@ function v59(x: any): any {
     o["best_run_id"] = v;
   }
   if (x["best_primary_metric"] !== undefined) {
-    v = v56(x["best_primary_metric"]);
+    v = v58(x["best_primary_metric"]);
     if (v === F) return F;
     o["best_primary_metric"] = v;
   }
   for (const k of Object.keys(x)) if (!K20.has(k)) o[k] = x[k];
   return o;
 }
-function v60(x: any): any {
+function v62(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
-  v = v21(x["version"]);
+  v = v23(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v51(x["kind"]);
+  v = v53(x["kind"]);
   if (v === F) return F;
   o["kind"] = v;
   v = v14(x["group_id"]);
@@ -841,89 +873,89 @@ function v60(x: any): any {
     o["plan_ref"] = v;
   }
   if (x["metric"] !== undefined) {
-    v = v52(x["metric"]);
+    v = v54(x["metric"]);
     if (v === F) return F;
     o["metric"] = v;
   }
-  v = v53(x["status"]);
+  v = v55(x["status"]);
   if (v === F) return F;
   o["status"] = v;
-  v = v54(x["execution"]);
+  v = v56(x["execution"]);
   if (v === F) return F;
   o["execution"] = v;
-  v = v58(x["runs"]);
+  v = v60(x["runs"]);
   if (v === F) return F;
   o["runs"] = v;
-  v = v59(x["summary"]);
+  v = v61(x["summary"]);
   if (v === F) return F;
   o["summary"] = v;
   if (x["paused"] === undefined) o["paused"] = false;
   else {
-    v = v30(x["paused"]);
+    v = v32(x["paused"]);
     if (v === F) return F;
     o["paused"] = v;
   }
   for (const k of Object.keys(x)) if (!K21.has(k)) o[k] = x[k];
   return o;
 }
-function v61(x: any): any {
+function v63(x: any): any {
   if (x !== "succeeded" && x !== "failed" && x !== "cancelled") return F;
   return x;
 }
-function v62(x: any): any {
+function v64(x: any): any {
   if (typeof x !== 'number' || !Number.isFinite(x)) return F;
   if (x < 0) return F;
   return x;
 }
-function v63(x: any): any {
+function v65(x: any): any {
   if (!isPlainObject(x)) return F;
   const o: any = {};
   for (const k of Object.keys(x)) {
-    const v = v47(x[k]);
+    const v = v49(x[k]);
     if (v === F) return F;
     o[k] = v;
   }
   return o;
 }
-function v64(x: any): any {
+function v66(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v9(x["name"]);
   if (v === F) return F;
   o["name"] = v;
-  v = v47(x["value"]);
+  v = v49(x["value"]);
   if (v === F) return F;
   o["value"] = v;
   if (x["goal"] !== undefined) {
-    v = v18(x["goal"]);
+    v = v20(x["goal"]);
     if (v === F) return F;
     o["goal"] = v;
   }
   for (const k of Object.keys(x)) if (!K22.has(k)) o[k] = x[k];
   return o;
 }
-function v65(x: any): any {
-  return x === null ? null : v64(x);
+function v67(x: any): any {
+  return x === null ? null : v66(x);
 }
-function v66(x: any): any {
+function v68(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   if (x["metrics"] !== undefined) {
-    v = v63(x["metrics"]);
+    v = v65(x["metrics"]);
     if (v === F) return F;
     o["metrics"] = v;
   }
   if (x["primary_metric"] !== undefined) {
-    v = v65(x["primary_metric"]);
+    v = v67(x["primary_metric"]);
     if (v === F) return F;
     o["primary_metric"] = v;
   }
   for (const k of Object.keys(x)) if (!K23.has(k)) o[k] = x[k];
   return o;
 }
-function v67(x: any): any {
+function v69(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -939,24 +971,24 @@ function v67(x: any): any {
   for (const k of Object.keys(x)) if (!K24.has(k)) o[k] = x[k];
   return o;
 }
-function v68(x: any): any {
+function v70(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v67(x[i]);
+    const v = v69(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v69(x: any): any {
+function v71(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   for (const k of Object.keys(x)) if (!K25.has(k)) o[k] = x[k];
   return o;
 }
-function v70(x: any): any {
+function v72(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -974,20 +1006,20 @@ function v70(x: any): any {
   for (const k of Object.keys(x)) if (!K26.has(k)) o[k] = x[k];
   return o;
 }
-function v71(x: any): any {
-  return x === null ? null : v70(x);
+function v73(x: any): any {
+  return x === null ? null : v72(x);
 }
-function v72(x: any): any {
+function v74(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v0(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v61(x["status"]);
+  v = v63(x["status"]);
   if (v === F) return F;
   o["status"] = v;
-  v = v62(x["duration_ms"]);
+  v = v64(x["duration_ms"]);
   if (v === F) return F;
   o["duration_ms"] = v;
   if (x["started_at"] !== undefined) {
@@ -1001,22 +1033,22 @@ function v72(x: any): any {
     o["finished_at"] = v;
   }
   if (x["summary"] !== undefined) {
-    v = v66(x["summary"]);
+    v = v68(x["summary"]);
     if (v === F) return F;
     o["summary"] = v;
   }
   if (x["artifacts"] !== undefined) {
-    v = v68(x["artifacts"]);
+    v = v70(x["artifacts"]);
     if (v === F) return F;
     o["artifacts"] = v;
   }
   if (x["effective_config"] !== undefined) {
-    v = v69(x["effective_config"]);
+    v = v71(x["effective_config"]);
     if (v === F) return F;
     o["effective_config"] = v;
   }
   if (x["error"] !== undefined) {
-    v = v71(x["error"]);
+    v = v73(x["error"]);
     if (v === F) return F;
     o["error"] = v;
   }
@@ -1026,13 +1058,13 @@ function v72(x: any): any {
 
 /** Per kind: the parsed document (defaults applied, keys in zod's order), or INVALID. */
 export const COMPILED: Record<DocumentKind, (doc: unknown) => unknown> = {
-  request: v20,
-  plan: v32,
-  queue: v44,
-  daemon: v50,
-  group: v60,
-  result: v72,
+  request: v22,
+  plan: v34,
+  queue: v46,
+  daemon: v52,
+  group: v62,
+  result: v74,
 };
 
 /** One job of the queue (a line of history.jsonl). */
-export const compiledJob: (doc: unknown) => unknown = v41;
+export const compiledJob: (doc: unknown) => unknown = v43;

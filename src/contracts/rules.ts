@@ -11,19 +11,30 @@ export interface RuleProblem {
 
 interface RequestShape {
   command?: unknown;
+  dataset?: unknown;
   model?: { family?: unknown; hyperparameters?: Record<string, unknown> | undefined } | undefined;
 }
 
 /**
- * A request needs `model.family` unless it has a custom `command`; the hyperparameters of a run of a
- * built-in family must be that family's, of the right type (hyperparameters.ts). A custom command's
- * hyperparameters are its own (it reads request.json), so they are not checked.
+ * A request needs a `dataset` unless it has a custom `command` (the built-in trainer reads it; a
+ * command brings its own data). Worded as zod words a missing field, as when `dataset` was required.
+ */
+export function datasetProblems(req: RequestShape): RuleProblem[] {
+  return req.command === undefined && req.dataset === undefined ? [{ path: ['dataset'], message: 'is required' }] : [];
+}
+
+/**
+ * A request needs `dataset` and `model.family` unless it has a custom `command`; the hyperparameters
+ * of a run of a built-in family must be that family's, of the right type (hyperparameters.ts). A
+ * custom command's hyperparameters are its own (it reads request.json), so they are not checked.
  */
 export function requestProblems(req: RequestShape): RuleProblem[] {
   if (req.command !== undefined) return [];
+  const missingDataset = datasetProblems(req);
   const family = req.model?.family;
   if (family === undefined) {
     return [
+      ...missingDataset,
       {
         path: req.model === undefined ? ['model'] : ['model', 'family'],
         message: 'is required (unless the request has a custom "command")',
@@ -31,8 +42,8 @@ export function requestProblems(req: RequestShape): RuleProblem[] {
     ];
   }
   const hyperparameters = req.model?.hyperparameters;
-  if (!isBuiltInFamily(family) || hyperparameters === undefined) return [];
-  return hyperparameterProblems(family, hyperparameters).map((p) => ({ path: ['model', 'hyperparameters', p.key], message: p.message }));
+  if (!isBuiltInFamily(family) || hyperparameters === undefined) return missingDataset;
+  return [...missingDataset, ...hyperparameterProblems(family, hyperparameters).map((p) => ({ path: ['model', 'hyperparameters', p.key], message: p.message }))];
 }
 
 interface PlanShape {

@@ -59,7 +59,7 @@ function effectiveConfig(request: RunRequest, device: DeviceDecision): Record<st
       : null,
     device,
     preset: request.preset,
-    dataset: { path: request.dataset.path, label_column: request.dataset.label_column, test_size: 0.2 },
+    dataset: request.dataset ? { path: request.dataset.path, label_column: request.dataset.label_column, test_size: 0.2 } : null,
     seed: request.seed ?? DEFAULT_SEED,
     ...(request.command ? { command: request.command } : {}),
     // Kept with the run (and its launch record), so its conclusion ranks by the metric it was told.
@@ -79,14 +79,14 @@ async function withDeviceDecision(ws: WorkspacePaths, env: NodeJS.ProcessEnv): P
 }
 
 /** What the training process (trainer or the user's program) finds in its environment. */
-function trainingEnv(opts: PrepareOptions, request: RunRequest, device: DeviceDecision): Record<string, string> {
+function trainingEnv(opts: PrepareOptions, base: NodeJS.ProcessEnv, request: RunRequest, device: DeviceDecision): Record<string, string> {
   return {
     ...deviceEnv(device),
     RUNFORGE_RUN_DIR: opts.runDir,
     RUNFORGE_WORKSPACE: opts.ws.root,
     RUNFORGE_SEED: String(request.seed ?? DEFAULT_SEED),
     // The trainer package and the helper (`import runforge_helper`) are importable.
-    PYTHONPATH: [PYTHON_DIR, opts.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+    PYTHONPATH: [PYTHON_DIR, base.PYTHONPATH].filter(Boolean).join(path.delimiter),
   };
 }
 
@@ -154,14 +154,18 @@ async function prepareHeld(opts: PrepareOptions, ctx: RunContext): Promise<Prepa
     program,
     effective_config: config,
   });
-  const env = { ...(opts.env as Record<string, string>), ...trainingEnv(opts, request, device), PYTHONUNBUFFERED: '1' };
+  // A command recorded with its caller's environment (`runforge add`) runs with that one, not the
+  // daemon's: `python` is then the caller's venv's. RunForge's own variables are set on top.
+  const base = request.command && request.env ? request.env : opts.env;
+  const env = { ...(base as Record<string, string>), ...trainingEnv(opts, base, request, device), PYTHONUNBUFFERED: '1' };
 
   if (opts.dryRun) return { outcome: await dryRun(ctx, opts, request, config) };
   if (request.command) {
     const [program, ...args] = request.command;
     ensureArtifactsDir(runDir);
     log.info(`Command: ${JSON.stringify(request.command)}`);
-    return { record: record('command', program!), spec: { program: program!, args, env, cwd: ws.root }, log };
+    const cwd = path.resolve(ws.root, request.cwd ?? '.');
+    return { record: record('command', program!), spec: { program: program!, args, env, cwd }, log };
   }
 
   const family = request.model!.family!;
@@ -187,8 +191,8 @@ function trainerArguments(opts: PrepareOptions, request: RunRequest, device: Dev
   const trainerConfig = {
     family: request.model!.family!,
     hyperparameters: model.hyperparameters,
-    dataset_path: path.resolve(opts.ws.root, request.dataset.path),
-    label_column: request.dataset.label_column,
+    dataset_path: path.resolve(opts.ws.root, request.dataset!.path),
+    label_column: request.dataset!.label_column,
     seed: request.seed ?? DEFAULT_SEED,
     device: device.type,
     run_dir: opts.runDir,
@@ -202,7 +206,8 @@ function trainerArguments(opts: PrepareOptions, request: RunRequest, device: Dev
 async function dryRun(ctx: RunContext, opts: PrepareOptions, request: RunRequest, config: Record<string, unknown>): Promise<RunOutcome> {
   const { log } = ctx;
   log.token(stageToken('LOADING_DATASET'));
-  if (!request.command) {
+  // A request without a command has a dataset (rules.ts).
+  if (!request.command && request.dataset) {
     const dataset = path.resolve(opts.ws.root, request.dataset.path);
     if (!existsSync(dataset)) {
       return finish(ctx, 'failed', { ...errorResult(`Dataset not found: ${request.dataset.path}`, 'MissingFiles'), effective_config: config });

@@ -30,6 +30,17 @@ const request = {
   future_field: { x: [1, 2] },
 };
 const commandRequest = { ...request, model: undefined, command: ['python', 'train.py', '--lr', '0.1'] };
+/** What `runforge add` writes: no dataset, no model; the caller's folder and environment. */
+const addedRequest = {
+  version: 1,
+  device: { type: 'cpu' },
+  created_at: '2026-02-01T21:20:47Z',
+  created_by: 'runforge@0.6.0',
+  command: ['python', 'train.py'],
+  cwd: '/home/me/project',
+  env: { PATH: '/home/me/.venv/bin:/usr/bin', HOME: '/home/me' },
+  timeout_s: 90,
+};
 
 const plan = {
   version: 1,
@@ -120,6 +131,7 @@ const result = {
 const VALID: [DocumentKind, unknown][] = [
   ['request', request],
   ['request', commandRequest],
+  ['request', addedRequest],
   ['plan', plan],
   ['plan', { ...plan, strategy: { ...plan.strategy, type: 'grid' }, execution: { max_parallel: 1, fail_fast: true, stop_on_cancel: false } }],
   ['queue', queue],

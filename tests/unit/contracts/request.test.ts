@@ -40,7 +40,16 @@ describe('request.json contract', () => {
     expect(r.ok).toBe(true);
   });
 
+  it('accepts a custom command without dataset and model, with its folder, environment and timeout', () => {
+    const doc = { ...without('dataset'), model: undefined, command: ['python', 'train.py'], cwd: '/p', env: { PATH: '/bin' }, timeout_s: 0.5 };
+    const r = validateDocument('request', doc);
+    expect(r.ok).toBe(true);
+  });
+
   it.each([
+    ['dataset', without('dataset'), 'dataset is required'],
+    ['timeout_s', { ...valid, timeout_s: 0 }, 'timeout_s must be > 0'],
+    ['env', { ...valid, command: ['x'], env: { PATH: 1 } }, 'env.PATH must be a string (got number)'],
     ['dataset.label_column', without('dataset.label_column'), 'dataset.label_column is required'],
     ['dataset.path', without('dataset.path'), 'dataset.path is required'],
     ['model', without('model'), 'model is required (unless the request has a custom "command")'],
