@@ -221,12 +221,14 @@ async function main(): Promise<void> {
   // of the machine weighs on both alike.
   const ws1k = workspaceWithJobs(1000, 'queued');
   const wsRun = tmp();
-  const cli = { floor: [] as number[], status: [] as number[], enqueue: [] as number[] };
+  const wsAdd = tmp();
+  const cli = { floor: [] as number[], status: [] as number[], enqueue: [] as number[], add: [] as number[] };
   for (let i = 0; i < REPS; i++) {
     cli.floor.push(time(process.execPath, ['-e', '0']));
     cli.status.push(rf(['queue-status'], ws1k));
     request(wsRun, `r${i}`);
     cli.enqueue.push(rf(['enqueue-run', '--run-id', `r${i}`], wsRun));
+    cli.add.push(rf(['add', '--', 'python3', 'train.py', '--lr', '0.01'], wsAdd));
   }
   const floor = record('process start', 'node -e 0', cli.floor);
   const qs = record('queue-status, 1,000-job queue', 'runforge', cli.status);
@@ -235,6 +237,10 @@ async function main(): Promise<void> {
   const enq = record('enqueue-run', 'runforge', cli.enqueue);
   enq.target = qs.target;
   enq.met = enq.median <= 1.5 * floor.median;
+  // `runforge add` records the caller's environment and writes the run folder as well as queueing it.
+  const add = record('add -- <command> (run folder, request with env, queued)', 'runforge', cli.add);
+  add.target = qs.target;
+  add.met = add.median <= 1.5 * floor.median;
   await measureOriginal('queue-status, 1,000-job queue', () => Array.from({ length: REPS }, () => orig(['queue-status', '--workspace', ws1k], ws1k)));
   await measureOriginal('enqueue-run', () => Array.from({ length: REPS }, (_, i) => (request(wsRun, `o${i}`), orig(['enqueue-run', '--run-id', `o${i}`, '--workspace', wsRun], wsRun))));
   if (has('tsp')) {

@@ -70,6 +70,24 @@ function addRunCommands(program: Command, run: Run): void {
     .action((opts) => run(import('./commands/enqueue.js').then((m) => m.enqueueRunCommand(opts))));
 
   program
+    .command('add')
+    .description("queue your own command as one run, with your working directory and environment (like pueue add)")
+    .usage('[options] -- <command...>')
+    .argument('[command...]', 'the command to run, after --; no shell (argv as given)')
+    .option('--name <name>', 'a name for the run (shown by status and history)')
+    .option('--group <id>', 'add the job to this group')
+    .option('--priority <n>', 'higher runs first (default 0)')
+    .option('--timeout <s>', 'stop the run after this many seconds (overrides daemon --job-timeout)')
+    .option('--env <NAME=VALUE...>', 'set or override variables of the recorded environment')
+    .option('--no-env', "record no environment: the command runs with the daemon's")
+    .addOption(workspaceOption())
+    .addOption(jsonOption())
+    // Unknown options before `--` reach the command's check, which words them in one line; it reads
+    // the raw arguments, as commander does not say whether an operand came before or after `--`.
+    .allowUnknownOption()
+    .action((command: string[], opts) => run(import('./commands/add.js').then((m) => m.addCommand(command, opts, process.argv.slice(2)))));
+
+  program
     .command('enqueue-sweep')
     .description('expand a sweep plan and queue all its runs as one group')
     .requiredOption('--plan <file>', 'the sweep plan (plan.json)')

@@ -9,6 +9,9 @@ export const formatJobId = (nowMs: number, random: string): string => `job_${for
 
 export const formatGroupId = (nowMs: number, random: string): string => `grp_${formatIdStamp(nowMs)}_${random}`;
 
+/** The id of a run made on its own (`runforge add`): `run_YYYYmmdd_HHMMSS_<random>`. */
+export const formatRunId = (nowMs: number, random: string): string => `run_${formatIdStamp(nowMs)}_${random}`;
+
 /**
  * Run ids of a sweep: `<group-id>-run-NNN` (1-based, zero-padded to the sweep's size, at least 3
  * digits). The group id is unique, so run ids never collide across sweeps.
