@@ -14,11 +14,11 @@ const K1 = new Set<string>(["family","hyperparameters"]);
 const K2 = new Set<string>(["type","gpu_reason"]);
 const P0 = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const K4 = new Set<string>(["name","goal"]);
-const K5 = new Set<string>(["version","preset","dataset","model","device","created_at","created_by","name","notes","tags","rerun_from","sweep_group_id","seed","command","cwd","env","timeout_s","metric"]);
+const K5 = new Set<string>(["version","preset","dataset","model","device","created_at","created_by","name","notes","tags","rerun_from","sweep_group_id","sweep_params","seed","command","cwd","env","timeout_s","metric"]);
 const K6 = new Set<string>(["name","notes"]);
 const P1 = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;
-const K8 = new Set<string>(["path","values"]);
-const K9 = new Set<string>(["type","parameters"]);
+const K8 = new Set<string>(["path","values","distribution","low","high"]);
+const K9 = new Set<string>(["type","n_trials","seed","parameters"]);
 const K10 = new Set<string>(["max_parallel","fail_fast","stop_on_cancel"]);
 const K11 = new Set<string>(["version","kind","created_at","created_by","workspace","group","base_request","metric","strategy","execution"]);
 const K12 = new Set<string>(["job_id","kind","run_id","group_id","priority","state","requires_gpu","attempt","created_at","started_at","finished_at","error","gpu_device","pid","pgid","process_start_time","exit_code","cancel_requested"]);
@@ -253,6 +253,11 @@ function v22(x: any): any {
     if (v === F) return F;
     o["sweep_group_id"] = v;
   }
+  if (x["sweep_params"] !== undefined) {
+    v = v6(x["sweep_params"]);
+    if (v === F) return F;
+    o["sweep_params"] = v;
+  }
   if (x["seed"] !== undefined) {
     v = v16(x["seed"]);
     if (v === F) return F;
@@ -311,7 +316,7 @@ function v25(x: any): any {
   return o;
 }
 function v26(x: any): any {
-  if (x !== "grid" && x !== "list") return F;
+  if (x !== "grid" && x !== "list" && x !== "random") return F;
   return x;
 }
 function v27(x: any): any {
@@ -331,47 +336,82 @@ function v28(x: any): any {
   return o;
 }
 function v29(x: any): any {
+  if (x !== "choice" && x !== "uniform" && x !== "loguniform" && x !== "int") return F;
+  return x;
+}
+function v30(x: any): any {
+  if (typeof x !== 'number' || !Number.isFinite(x)) return F;
+  return x;
+}
+function v31(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v27(x["path"]);
   if (v === F) return F;
   o["path"] = v;
-  v = v28(x["values"]);
-  if (v === F) return F;
-  o["values"] = v;
+  if (x["values"] !== undefined) {
+    v = v28(x["values"]);
+    if (v === F) return F;
+    o["values"] = v;
+  }
+  if (x["distribution"] !== undefined) {
+    v = v29(x["distribution"]);
+    if (v === F) return F;
+    o["distribution"] = v;
+  }
+  if (x["low"] !== undefined) {
+    v = v30(x["low"]);
+    if (v === F) return F;
+    o["low"] = v;
+  }
+  if (x["high"] !== undefined) {
+    v = v30(x["high"]);
+    if (v === F) return F;
+    o["high"] = v;
+  }
   for (const k of Object.keys(x)) if (!K8.has(k)) o[k] = x[k];
   return o;
 }
-function v30(x: any): any {
+function v32(x: any): any {
   if (!Array.isArray(x)) return F;
   if (x.length < 1) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v29(x[i]);
+    const v = v31(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v31(x: any): any {
+function v33(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v26(x["type"]);
   if (v === F) return F;
   o["type"] = v;
-  v = v30(x["parameters"]);
+  if (x["n_trials"] !== undefined) {
+    v = v0(x["n_trials"]);
+    if (v === F) return F;
+    o["n_trials"] = v;
+  }
+  if (x["seed"] !== undefined) {
+    v = v16(x["seed"]);
+    if (v === F) return F;
+    o["seed"] = v;
+  }
+  v = v32(x["parameters"]);
   if (v === F) return F;
   o["parameters"] = v;
   for (const k of Object.keys(x)) if (!K9.has(k)) o[k] = x[k];
   return o;
 }
-function v32(x: any): any {
+function v34(x: any): any {
   if (typeof x !== 'boolean') return F;
   return x;
 }
-function v33(x: any): any {
+function v35(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -380,20 +420,20 @@ function v33(x: any): any {
   o["max_parallel"] = v;
   if (x["fail_fast"] === undefined) o["fail_fast"] = false;
   else {
-    v = v32(x["fail_fast"]);
+    v = v34(x["fail_fast"]);
     if (v === F) return F;
     o["fail_fast"] = v;
   }
   if (x["stop_on_cancel"] === undefined) o["stop_on_cancel"] = true;
   else {
-    v = v32(x["stop_on_cancel"]);
+    v = v34(x["stop_on_cancel"]);
     if (v === F) return F;
     o["stop_on_cancel"] = v;
   }
   for (const k of Object.keys(x)) if (!K10.has(k)) o[k] = x[k];
   return o;
 }
-function v34(x: any): any {
+function v36(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -423,52 +463,52 @@ function v34(x: any): any {
     if (v === F) return F;
     o["metric"] = v;
   }
-  v = v31(x["strategy"]);
+  v = v33(x["strategy"]);
   if (v === F) return F;
   o["strategy"] = v;
-  v = v33(x["execution"]);
+  v = v35(x["execution"]);
   if (v === F) return F;
   o["execution"] = v;
   for (const k of Object.keys(x)) if (!K11.has(k)) o[k] = x[k];
   if (planProblems(o).length > 0) return F;
   return o;
 }
-function v35(x: any): any {
+function v37(x: any): any {
   if (x !== "execution_queue") return F;
   return x;
 }
-function v36(x: any): any {
+function v38(x: any): any {
   if (x !== "run") return F;
   return x;
 }
-function v37(x: any): any {
+function v39(x: any): any {
   if (!Number.isSafeInteger(x)) return F;
   return x;
 }
-function v38(x: any): any {
+function v40(x: any): any {
   if (x !== "queued" && x !== "running" && x !== "succeeded" && x !== "failed" && x !== "canceled") return F;
   return x;
 }
-function v39(x: any): any {
+function v41(x: any): any {
   return x === null ? null : v12(x);
 }
-function v40(x: any): any {
+function v42(x: any): any {
   return x === null ? null : v16(x);
 }
-function v41(x: any): any {
+function v43(x: any): any {
   return x === null ? null : v0(x);
 }
-function v42(x: any): any {
-  return x === null ? null : v37(x);
+function v44(x: any): any {
+  return x === null ? null : v39(x);
 }
-function v43(x: any): any {
+function v45(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v14(x["job_id"]);
   if (v === F) return F;
   o["job_id"] = v;
-  v = v36(x["kind"]);
+  v = v38(x["kind"]);
   if (v === F) return F;
   o["kind"] = v;
   v = v14(x["run_id"]);
@@ -477,13 +517,13 @@ function v43(x: any): any {
   v = v15(x["group_id"]);
   if (v === F) return F;
   o["group_id"] = v;
-  v = v37(x["priority"]);
+  v = v39(x["priority"]);
   if (v === F) return F;
   o["priority"] = v;
-  v = v38(x["state"]);
+  v = v40(x["state"]);
   if (v === F) return F;
   o["state"] = v;
-  v = v32(x["requires_gpu"]);
+  v = v34(x["requires_gpu"]);
   if (v === F) return F;
   o["requires_gpu"] = v;
   v = v0(x["attempt"]);
@@ -493,12 +533,12 @@ function v43(x: any): any {
   if (v === F) return F;
   o["created_at"] = v;
   if (x["started_at"] !== undefined) {
-    v = v39(x["started_at"]);
+    v = v41(x["started_at"]);
     if (v === F) return F;
     o["started_at"] = v;
   }
   if (x["finished_at"] !== undefined) {
-    v = v39(x["finished_at"]);
+    v = v41(x["finished_at"]);
     if (v === F) return F;
     o["finished_at"] = v;
   }
@@ -508,17 +548,17 @@ function v43(x: any): any {
     o["error"] = v;
   }
   if (x["gpu_device"] !== undefined) {
-    v = v40(x["gpu_device"]);
+    v = v42(x["gpu_device"]);
     if (v === F) return F;
     o["gpu_device"] = v;
   }
   if (x["pid"] !== undefined) {
-    v = v41(x["pid"]);
+    v = v43(x["pid"]);
     if (v === F) return F;
     o["pid"] = v;
   }
   if (x["pgid"] !== undefined) {
-    v = v41(x["pgid"]);
+    v = v43(x["pgid"]);
     if (v === F) return F;
     o["pgid"] = v;
   }
@@ -528,29 +568,29 @@ function v43(x: any): any {
     o["process_start_time"] = v;
   }
   if (x["exit_code"] !== undefined) {
-    v = v42(x["exit_code"]);
+    v = v44(x["exit_code"]);
     if (v === F) return F;
     o["exit_code"] = v;
   }
   if (x["cancel_requested"] !== undefined) {
-    v = v32(x["cancel_requested"]);
+    v = v34(x["cancel_requested"]);
     if (v === F) return F;
     o["cancel_requested"] = v;
   }
   for (const k of Object.keys(x)) if (!K12.has(k)) o[k] = x[k];
   return o;
 }
-function v44(x: any): any {
+function v46(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v43(x[i]);
+    const v = v45(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v45(x: any): any {
+function v47(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -575,14 +615,14 @@ function v45(x: any): any {
   for (const k of Object.keys(x)) if (!K13.has(k)) o[k] = x[k];
   return o;
 }
-function v46(x: any): any {
+function v48(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v23(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v35(x["kind"]);
+  v = v37(x["kind"]);
   if (v === F) return F;
   o["kind"] = v;
   v = v0(x["max_parallel"]);
@@ -591,7 +631,7 @@ function v46(x: any): any {
   v = v16(x["gpu_slots"]);
   if (v === F) return F;
   o["gpu_slots"] = v;
-  v = v44(x["jobs"]);
+  v = v46(x["jobs"]);
   if (v === F) return F;
   o["jobs"] = v;
   if (x["last_served_group"] === undefined) o["last_served_group"] = null;
@@ -601,18 +641,18 @@ function v46(x: any): any {
     o["last_served_group"] = v;
   }
   if (x["archived"] !== undefined) {
-    v = v45(x["archived"]);
+    v = v47(x["archived"]);
     if (v === F) return F;
     o["archived"] = v;
   }
   for (const k of Object.keys(x)) if (!K14.has(k)) o[k] = x[k];
   return o;
 }
-function v47(x: any): any {
+function v49(x: any): any {
   if (x !== "running" && x !== "stopping" && x !== "stopped") return F;
   return x;
 }
-function v48(x: any): any {
+function v50(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -627,11 +667,7 @@ function v48(x: any): any {
   for (const k of Object.keys(x)) if (!K15.has(k)) o[k] = x[k];
   return o;
 }
-function v49(x: any): any {
-  if (typeof x !== 'number' || !Number.isFinite(x)) return F;
-  return x;
-}
-function v50(x: any): any {
+function v51(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -647,24 +683,24 @@ function v50(x: any): any {
     o["uuid"] = v;
   }
   if (x["memory_total_mb"] !== undefined) {
-    v = v49(x["memory_total_mb"]);
+    v = v30(x["memory_total_mb"]);
     if (v === F) return F;
     o["memory_total_mb"] = v;
   }
   for (const k of Object.keys(x)) if (!K16.has(k)) o[k] = x[k];
   return o;
 }
-function v51(x: any): any {
+function v52(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v50(x[i]);
+    const v = v51(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v52(x: any): any {
+function v53(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -692,7 +728,7 @@ function v52(x: any): any {
   v = v16(x["active_gpu_jobs"]);
   if (v === F) return F;
   o["active_gpu_jobs"] = v;
-  v = v47(x["state"]);
+  v = v49(x["state"]);
   if (v === F) return F;
   o["state"] = v;
   if (x["process_start_time"] !== undefined) {
@@ -701,7 +737,7 @@ function v52(x: any): any {
     o["process_start_time"] = v;
   }
   if (x["host"] !== undefined) {
-    v = v48(x["host"]);
+    v = v50(x["host"]);
     if (v === F) return F;
     o["host"] = v;
   }
@@ -711,25 +747,25 @@ function v52(x: any): any {
     o["jobs_per_gpu"] = v;
   }
   if (x["gpus"] !== undefined) {
-    v = v51(x["gpus"]);
+    v = v52(x["gpus"]);
     if (v === F) return F;
     o["gpus"] = v;
   }
   for (const k of Object.keys(x)) if (!K17.has(k)) o[k] = x[k];
   return o;
 }
-function v53(x: any): any {
+function v54(x: any): any {
   if (x !== "run_group") return F;
   return x;
 }
-function v54(x: any): any {
+function v55(x: any): any {
   return x === null ? null : v21(x);
 }
-function v55(x: any): any {
+function v56(x: any): any {
   if (x !== "running" && x !== "completed" && x !== "failed" && x !== "canceled") return F;
   return x;
 }
-function v56(x: any): any {
+function v57(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -737,39 +773,39 @@ function v56(x: any): any {
   if (v === F) return F;
   o["max_parallel"] = v;
   if (x["started_at"] !== undefined) {
-    v = v39(x["started_at"]);
+    v = v41(x["started_at"]);
     if (v === F) return F;
     o["started_at"] = v;
   }
   if (x["finished_at"] !== undefined) {
-    v = v39(x["finished_at"]);
+    v = v41(x["finished_at"]);
     if (v === F) return F;
     o["finished_at"] = v;
   }
   if (x["cancelled"] === undefined) o["cancelled"] = false;
   else {
-    v = v32(x["cancelled"]);
+    v = v34(x["cancelled"]);
     if (v === F) return F;
     o["cancelled"] = v;
   }
   for (const k of Object.keys(x)) if (!K18.has(k)) o[k] = x[k];
   return o;
 }
-function v57(x: any): any {
+function v58(x: any): any {
   if (x !== "pending" && x !== "queued" && x !== "running" && x !== "succeeded" && x !== "failed" && x !== "canceled") return F;
   return x;
 }
-function v58(x: any): any {
-  return x === null ? null : v49(x);
-}
 function v59(x: any): any {
+  return x === null ? null : v30(x);
+}
+function v60(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v14(x["run_id"]);
   if (v === F) return F;
   o["run_id"] = v;
-  v = v57(x["status"]);
+  v = v58(x["status"]);
   if (v === F) return F;
   o["status"] = v;
   if (x["request_overrides"] === undefined) o["request_overrides"] = {};
@@ -784,7 +820,7 @@ function v59(x: any): any {
     o["result_ref"] = v;
   }
   if (x["primary_metric"] !== undefined) {
-    v = v58(x["primary_metric"]);
+    v = v59(x["primary_metric"]);
     if (v === F) return F;
     o["primary_metric"] = v;
   }
@@ -801,17 +837,17 @@ function v59(x: any): any {
   for (const k of Object.keys(x)) if (!K19.has(k)) o[k] = x[k];
   return o;
 }
-function v60(x: any): any {
+function v61(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v59(x[i]);
+    const v = v60(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v61(x: any): any {
+function v62(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -833,21 +869,21 @@ function v61(x: any): any {
     o["best_run_id"] = v;
   }
   if (x["best_primary_metric"] !== undefined) {
-    v = v58(x["best_primary_metric"]);
+    v = v59(x["best_primary_metric"]);
     if (v === F) return F;
     o["best_primary_metric"] = v;
   }
   for (const k of Object.keys(x)) if (!K20.has(k)) o[k] = x[k];
   return o;
 }
-function v62(x: any): any {
+function v63(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v23(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v53(x["kind"]);
+  v = v54(x["kind"]);
   if (v === F) return F;
   o["kind"] = v;
   v = v14(x["group_id"]);
@@ -873,58 +909,58 @@ function v62(x: any): any {
     o["plan_ref"] = v;
   }
   if (x["metric"] !== undefined) {
-    v = v54(x["metric"]);
+    v = v55(x["metric"]);
     if (v === F) return F;
     o["metric"] = v;
   }
-  v = v55(x["status"]);
+  v = v56(x["status"]);
   if (v === F) return F;
   o["status"] = v;
-  v = v56(x["execution"]);
+  v = v57(x["execution"]);
   if (v === F) return F;
   o["execution"] = v;
-  v = v60(x["runs"]);
+  v = v61(x["runs"]);
   if (v === F) return F;
   o["runs"] = v;
-  v = v61(x["summary"]);
+  v = v62(x["summary"]);
   if (v === F) return F;
   o["summary"] = v;
   if (x["paused"] === undefined) o["paused"] = false;
   else {
-    v = v32(x["paused"]);
+    v = v34(x["paused"]);
     if (v === F) return F;
     o["paused"] = v;
   }
   for (const k of Object.keys(x)) if (!K21.has(k)) o[k] = x[k];
   return o;
 }
-function v63(x: any): any {
+function v64(x: any): any {
   if (x !== "succeeded" && x !== "failed" && x !== "cancelled") return F;
   return x;
 }
-function v64(x: any): any {
+function v65(x: any): any {
   if (typeof x !== 'number' || !Number.isFinite(x)) return F;
   if (x < 0) return F;
   return x;
 }
-function v65(x: any): any {
+function v66(x: any): any {
   if (!isPlainObject(x)) return F;
   const o: any = {};
   for (const k of Object.keys(x)) {
-    const v = v49(x[k]);
+    const v = v30(x[k]);
     if (v === F) return F;
     o[k] = v;
   }
   return o;
 }
-function v66(x: any): any {
+function v67(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v9(x["name"]);
   if (v === F) return F;
   o["name"] = v;
-  v = v49(x["value"]);
+  v = v30(x["value"]);
   if (v === F) return F;
   o["value"] = v;
   if (x["goal"] !== undefined) {
@@ -935,27 +971,27 @@ function v66(x: any): any {
   for (const k of Object.keys(x)) if (!K22.has(k)) o[k] = x[k];
   return o;
 }
-function v67(x: any): any {
-  return x === null ? null : v66(x);
-}
 function v68(x: any): any {
+  return x === null ? null : v67(x);
+}
+function v69(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   if (x["metrics"] !== undefined) {
-    v = v65(x["metrics"]);
+    v = v66(x["metrics"]);
     if (v === F) return F;
     o["metrics"] = v;
   }
   if (x["primary_metric"] !== undefined) {
-    v = v67(x["primary_metric"]);
+    v = v68(x["primary_metric"]);
     if (v === F) return F;
     o["primary_metric"] = v;
   }
   for (const k of Object.keys(x)) if (!K23.has(k)) o[k] = x[k];
   return o;
 }
-function v69(x: any): any {
+function v70(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -971,24 +1007,24 @@ function v69(x: any): any {
   for (const k of Object.keys(x)) if (!K24.has(k)) o[k] = x[k];
   return o;
 }
-function v70(x: any): any {
+function v71(x: any): any {
   if (!Array.isArray(x)) return F;
   const o = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const v = v69(x[i]);
+    const v = v70(x[i]);
     if (v === F) return F;
     o[i] = v;
   }
   return o;
 }
-function v71(x: any): any {
+function v72(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   for (const k of Object.keys(x)) if (!K25.has(k)) o[k] = x[k];
   return o;
 }
-function v72(x: any): any {
+function v73(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
@@ -1006,20 +1042,20 @@ function v72(x: any): any {
   for (const k of Object.keys(x)) if (!K26.has(k)) o[k] = x[k];
   return o;
 }
-function v73(x: any): any {
-  return x === null ? null : v72(x);
-}
 function v74(x: any): any {
+  return x === null ? null : v73(x);
+}
+function v75(x: any): any {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return F;
   const o: any = {};
   let v: any;
   v = v0(x["version"]);
   if (v === F) return F;
   o["version"] = v;
-  v = v63(x["status"]);
+  v = v64(x["status"]);
   if (v === F) return F;
   o["status"] = v;
-  v = v64(x["duration_ms"]);
+  v = v65(x["duration_ms"]);
   if (v === F) return F;
   o["duration_ms"] = v;
   if (x["started_at"] !== undefined) {
@@ -1033,22 +1069,22 @@ function v74(x: any): any {
     o["finished_at"] = v;
   }
   if (x["summary"] !== undefined) {
-    v = v68(x["summary"]);
+    v = v69(x["summary"]);
     if (v === F) return F;
     o["summary"] = v;
   }
   if (x["artifacts"] !== undefined) {
-    v = v70(x["artifacts"]);
+    v = v71(x["artifacts"]);
     if (v === F) return F;
     o["artifacts"] = v;
   }
   if (x["effective_config"] !== undefined) {
-    v = v71(x["effective_config"]);
+    v = v72(x["effective_config"]);
     if (v === F) return F;
     o["effective_config"] = v;
   }
   if (x["error"] !== undefined) {
-    v = v73(x["error"]);
+    v = v74(x["error"]);
     if (v === F) return F;
     o["error"] = v;
   }
@@ -1059,12 +1095,12 @@ function v74(x: any): any {
 /** Per kind: the parsed document (defaults applied, keys in zod's order), or INVALID. */
 export const COMPILED: Record<DocumentKind, (doc: unknown) => unknown> = {
   request: v22,
-  plan: v34,
-  queue: v46,
-  daemon: v52,
-  group: v62,
-  result: v74,
+  plan: v36,
+  queue: v48,
+  daemon: v53,
+  group: v63,
+  result: v75,
 };
 
 /** One job of the queue (a line of history.jsonl). */
-export const compiledJob: (doc: unknown) => unknown = v43;
+export const compiledJob: (doc: unknown) => unknown = v45;

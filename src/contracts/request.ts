@@ -39,6 +39,11 @@ export const RequestSchema = z
     tags: z.array(z.string()).optional(),
     rerun_from: SafeId.nullable().optional(),
     sweep_group_id: SafeId.nullable().optional(),
+    /**
+     * The values the sweep set in this run, by dot path (`{"model.hyperparameters.lr": 0.01}`); added
+     * by sweep expansion (NEW, issue 16), passed to the run in `RUNFORGE_PARAMS`.
+     */
+    sweep_params: z.record(z.string(), z.unknown()).optional(),
     seed: z.int().min(0).optional(),
     /** A custom training command (argv, run without a shell) instead of the built-in trainer. */
     command: z.array(NonEmptyString).min(1, { message: 'must have at least the program name' }).optional(),

@@ -2,9 +2,12 @@
  * Sweep expansion (SPEC §3), pure: a plan in, one request per run out.
  * - grid: cartesian product of the parameters' values, first parameter varies slowest;
  * - list: the i-th run takes the i-th value of every parameter (NEW: the original accepted but
- *   never implemented it).
+ *   never implemented it);
+ * - random: `n_trials` runs drawn with a seeded generator (NEW, issue 16: random-strategy.ts).
  * Overrides are dot paths applied to a deep copy of the base request; missing objects are created and
  * a `null` value deletes the key. A plan's `metric` replaces the base request's in every run.
+ * Placeholders in a run's `command` take its values (command-placeholders.ts), and its request records
+ * them as `sweep_params`.
  */
 import type { SweepPlan } from '../contracts/plan.js';
 import { type RunRequest, RequestSchema } from '../contracts/request.js';
@@ -12,6 +15,8 @@ import { describeIssues } from '../contracts/issues.js';
 import { COMPILED, INVALID } from '../contracts/compiled.js';
 import { InvalidPlanError } from '../infra/errors.js';
 import { sweepPathProblems } from './sweep-paths.js';
+import { sampleTrials } from './random-strategy.js';
+import { placeholderProblems, substituteCommand } from './command-placeholders.js';
 
 export type Overrides = Record<string, unknown>;
 
@@ -27,18 +32,25 @@ export const MAX_SWEEP_RUNS = 100_000;
 /** The combinations of a strategy, each as `{path: value}` in parameter order. */
 export function combinations(strategy: SweepPlan['strategy']): Overrides[] {
   const params = strategy.parameters;
-  if (strategy.type === 'list') {
-    const n = params[0]?.values.length ?? 0;
-    return Array.from({ length: n }, (_, i) => Object.fromEntries(params.map((p) => [p.path, p.values[i]])));
+  if (strategy.type === 'random') {
+    const trials = strategy.n_trials ?? 0;
+    if (trials > MAX_SWEEP_RUNS) throw new InvalidPlanError(`strategy.n_trials asks for ${trials} runs; at most ${MAX_SWEEP_RUNS} are allowed`);
+    return sampleTrials(strategy);
   }
-  const total = params.reduce((acc, p) => acc * p.values.length, 1);
+  // The plan's contract has checked that a grid's or a list's parameters all have values.
+  const valuesOf = (p: (typeof params)[number]): unknown[] => p.values ?? [];
+  if (strategy.type === 'list') {
+    const n = params[0] ? valuesOf(params[0]).length : 0;
+    return Array.from({ length: n }, (_, i) => Object.fromEntries(params.map((p) => [p.path, valuesOf(p)[i]])));
+  }
+  const total = params.reduce((acc, p) => acc * valuesOf(p).length, 1);
   if (total > MAX_SWEEP_RUNS) {
     throw new InvalidPlanError(`strategy.parameters expand to ${total} runs; at most ${MAX_SWEEP_RUNS} are allowed`);
   }
   let combos: Overrides[] = [{}];
   for (const p of params) {
     const next: Overrides[] = [];
-    for (const combo of combos) for (const value of p.values) next.push({ ...combo, [p.path]: value });
+    for (const combo of combos) for (const value of valuesOf(p)) next.push({ ...combo, [p.path]: value });
     combos = next;
   }
   return combos;
@@ -80,11 +92,19 @@ export interface ExpandOptions {
   createdBy: string;
 }
 
-/** One run's request before it is checked: the base request with the run's overrides, stamped. */
+/**
+ * One run's request before it is checked: the base request with the run's overrides, its command's
+ * placeholders filled in, stamped. Throws InvalidPlanError when it cannot be made.
+ */
 export function draftRequest(plan: SweepPlan, overrides: Overrides, options: ExpandOptions): Record<string, unknown> {
   const draft = applyOverrides(plan.base_request as Record<string, unknown>, overrides);
+  // A command that is not a list of strings is left for the request's contract to word.
+  if (Array.isArray(draft.command) && draft.command.every((a) => typeof a === 'string')) {
+    draft.command = substituteCommand(draft.command as string[], overrides);
+  }
   // The plan's metric ranks every run of the sweep, over the base request's own (docs/training.md).
   if (plan.metric) draft.metric = { ...plan.metric };
+  draft.sweep_params = structuredClone(overrides);
   draft.sweep_group_id = options.groupId;
   draft.created_at = options.createdAt;
   draft.created_by = options.createdBy;
@@ -108,12 +128,26 @@ export interface SweepCheck {
 }
 
 /**
+ * The placeholders of the base request's command that name no swept path, once for the whole plan
+ * (every run sweeps the same paths). A plan that sweeps `command` itself has its runs' commands
+ * checked run by run instead, as they are made.
+ */
+function baseCommandProblems(plan: SweepPlan): string[] {
+  const command = plan.base_request.command;
+  const paths = plan.strategy.parameters.map((p) => p.path);
+  if (command === undefined || paths.includes('command')) return [];
+  return placeholderProblems(command, paths, 'base_request.command');
+}
+
+/**
  * Everything `enqueue-sweep` checks beyond the plan's contract, and what `validate` reports for a
  * plan (one function, so they agree): the sweep's size, each path names something a run uses
- * (sweep-paths.ts), and each run's request is valid — hyperparameters against its family's table
+ * (sweep-paths.ts), the command's placeholders name swept paths, and each run's request is valid — hyperparameters against its family's table
  * included. A problem several runs share is reported once, at its first run.
  */
 export function checkSweep(plan: SweepPlan, options: ExpandOptions): SweepCheck {
+  const templateProblems = baseCommandProblems(plan);
+  if (templateProblems.length > 0) return { runs: [], problems: templateProblems };
   let combos: Overrides[];
   try {
     combos = combinations(plan.strategy);

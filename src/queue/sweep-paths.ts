@@ -14,7 +14,7 @@ import { closestName, didYouMean } from '../contracts/suggest.js';
 
 const HYPERPARAMETERS_PATH = 'model.hyperparameters';
 /** Written by the sweep into every run (SPEC §3): a value swept there would be overwritten. */
-const STAMPED = new Set(['sweep_group_id', 'created_at', 'created_by']);
+const STAMPED = new Set(['sweep_group_id', 'sweep_params', 'created_at', 'created_by']);
 
 type Draft = Record<string, unknown> | undefined;
 

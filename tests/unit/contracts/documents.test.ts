@@ -119,7 +119,8 @@ describe('file contracts', () => {
   it.each([
     ['plan', { ...plan, kind: 'plan' }, 'kind must be "sweep_plan"'],
     ['plan', { ...plan, execution: { max_parallel: 0 } }, 'execution.max_parallel must be >= 1'],
-    ['plan', { ...plan, strategy: { type: 'random', parameters: plan.strategy.parameters } }, 'strategy.type must be one of "grid", "list"'],
+    ['plan', { ...plan, strategy: { type: 'bayes', parameters: plan.strategy.parameters } }, 'strategy.type must be one of "grid", "list", "random"'],
+    ['plan', { ...plan, strategy: { type: 'random', parameters: plan.strategy.parameters } }, 'strategy.n_trials is required for a "random" strategy'],
     ['plan', { ...plan, strategy: { type: 'grid', parameters: [] } }, 'strategy.parameters must have at least one parameter'],
     [
       'plan',
