@@ -21,6 +21,7 @@ import { checkRequest, removeResult } from './files/documents.js';
 import { ensureArtifactsDir, removeTrainerSummary } from './files/trainer-output.js';
 import { errorResult, finish, type RunContext, type RunOutcome } from './outcome.js';
 import { RunLog } from './run-log.js';
+import { ENV_PARAMS, runParams } from './run-params.js';
 import { deviceToken, stageToken } from './tokens.js';
 
 export interface PrepareOptions {
@@ -85,6 +86,7 @@ function trainingEnv(opts: PrepareOptions, base: NodeJS.ProcessEnv, request: Run
     RUNFORGE_RUN_DIR: opts.runDir,
     RUNFORGE_WORKSPACE: opts.ws.root,
     RUNFORGE_SEED: String(request.seed ?? DEFAULT_SEED),
+    [ENV_PARAMS]: runParams(request),
     // The trainer package and the helper (`import runforge_helper`) are importable.
     PYTHONPATH: [PYTHON_DIR, base.PYTHONPATH].filter(Boolean).join(path.delimiter),
   };
