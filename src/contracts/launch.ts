@@ -20,6 +20,8 @@ export const LaunchRecordSchema = z.looseObject({
    * after a crash in between finds the process instead of starting the run a second time.
    */
   pid: z.number().int().positive().optional(),
+  /** The run's own time limit (request `timeout_s`), ms; absent: the daemon's `--job-timeout`. Kept so that a daemon re-adopting the job keeps it. */
+  timeout_ms: z.number().positive().optional(),
   process_start_time: z.string().nullable().optional(),
 });
 export type LaunchRecord = z.infer<typeof LaunchRecordSchema>;

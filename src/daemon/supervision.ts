@@ -32,6 +32,8 @@ export interface ActiveJob {
   gpuDevice: number | null;
   adopted: boolean;
   stopReason?: StopReason;
+  /** Its time limit, ms: the run's own (`timeout_s`) or the daemon's `--job-timeout`. */
+  timeoutMs: number;
   timeout?: TimerHandle;
   /**
    * The run this daemon concludes when the process ends. Absent for a job that a RunForge before
@@ -84,12 +86,13 @@ export class Supervisor {
       usesGpu: how.usesGpu,
       gpuDevice: job.gpu_device ?? null,
       adopted: how.adopted,
+      timeoutMs: how.run?.record.timeout_ms ?? options.jobTimeoutMs,
       run: how.run,
       settled: new Promise<void>((resolve) => (resolveSettled = resolve)),
       resolveSettled: () => resolveSettled(),
     };
     const startedMs = (job.started_at ? parseTimestamp(job.started_at) : undefined) ?? clock.now();
-    const remaining = Math.max(0, startedMs + options.jobTimeoutMs - clock.now());
+    const remaining = Math.max(0, startedMs + a.timeoutMs - clock.now());
     a.timeout = clock.setTimeout(() => void this.stop(a, 'timeout'), remaining);
     // A job this daemon did not start is not its child: it learns of the end from the end record.
     const exited =
@@ -180,7 +183,7 @@ export class Supervisor {
       log: run.log,
       record: run.record,
       exit: { ...exit, cancelled: false },
-      stop: a.stopReason ? stopVerdict(a.stopReason, ctx.options.jobTimeoutMs) : undefined,
+      stop: a.stopReason ? stopVerdict(a.stopReason, a.timeoutMs) : undefined,
       deferWrite: true,
     });
     // A run interrupted by the shutdown failed (and is queued again by policy); its result says cancelled.

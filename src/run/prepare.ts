@@ -155,6 +155,7 @@ async function prepareHeld(opts: PrepareOptions, ctx: RunContext): Promise<Prepa
     mode,
     program,
     effective_config: config,
+    ...(request.timeout_s !== undefined ? { timeout_ms: request.timeout_s * 1000 } : {}),
   });
   // A command recorded with its caller's environment (`runforge add`) runs with that one, not the
   // daemon's: `python` is then the caller's venv's. RunForge's own variables are set on top.

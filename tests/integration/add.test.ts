@@ -97,6 +97,21 @@ describe('runforge add', () => {
     expect(queueJobs(ws)).toHaveLength(2);
   }, 90_000);
 
+  it("--timeout is the run's own limit: the daemon stops it then, whatever --job-timeout says", async () => {
+    const ws = tempWorkspace();
+    const short = addedRunId(await runCli(['add', '-w', ws, '--timeout', '1', '--', 'sleep', '30'], { cwd: ws }));
+    const plain = addedRunId(await runCli(['add', '-w', ws, '--', 'sleep', '0.2'], { cwd: ws }));
+    const d = startDaemon(ws, ['--max-parallel', '2', '--job-timeout', '600', '--kill-grace', '1']);
+    const jobs = await waitFor('both runs ended', allDone(ws, 2), 60_000);
+    d.kill();
+    const byRun = new Map(jobs.map((j: { run_id: string }) => [j.run_id, j]));
+    expect(byRun.get(short)).toMatchObject({ state: 'failed', error: 'Timed out after 1 s' });
+    expect(byRun.get(plain)).toMatchObject({ state: 'succeeded' });
+    const result = readJson(path.join(runsDir(ws), short, 'result.json'));
+    expect(result).toMatchObject({ status: 'failed', error: { message: 'Timed out after 1 s', type: 'Timeout' } });
+    expect(result.duration_ms).toBeLessThan(20_000);
+  }, 90_000);
+
   it.each([
     ['no --', ['add', 'python3', 'train.py'], "Error: Put the command after '--' (got 'python3' before it): runforge add [options] -- <command…>"],
     ['nothing at all', ['add'], 'Error: No command: runforge add [options] -- <command…>'],
