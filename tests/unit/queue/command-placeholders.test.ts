@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PlanSchema } from '../../../src/contracts/plan.js';
 import { placeholderProblems, placeholderText, substituteCommand } from '../../../src/queue/command-placeholders.js';
 import { checkSweep } from '../../../src/queue/sweep-expansion.js';
+import { planDoc } from '../../helpers/plans.js';
 
 const SWEPT = ['model.hyperparameters.lr', 'model.hyperparameters.hidden', 'seed'];
 const run = { 'model.hyperparameters.lr': 0.01, 'model.hyperparameters.hidden': 'wide', seed: 3 };
@@ -57,17 +58,9 @@ describe('placeholderProblems', () => {
 
 describe('a sweep with placeholders', () => {
   const plan = (command: string[], parameters: unknown[]) =>
-    PlanSchema.parse({
-      version: 1,
-      kind: 'sweep_plan',
-      created_at: '2026-02-01T21:20:47Z',
-      created_by: 'x@1',
-      workspace: '/ws',
-      group: { name: 'g' },
-      base_request: { version: 1, dataset: { path: 'd.csv', label_column: 'y' }, device: { type: 'cpu' }, command, created_at: '2026-02-01T21:20:47Z', created_by: 'x@1' },
-      strategy: { type: 'grid', parameters },
-      execution: { max_parallel: 2 },
-    });
+    PlanSchema.parse(
+      planDoc({ version: 1, dataset: { path: 'd.csv', label_column: 'y' }, device: { type: 'cpu' }, command, created_at: '2026-02-01T21:20:47Z', created_by: 'x@1' }, { type: 'grid', parameters }),
+    );
   const stamp = { groupId: 'grp_1', createdAt: '2026-11-25T01:00:00Z', createdBy: 'r@1' };
 
   it('gives each run its substituted command and records its swept values', () => {

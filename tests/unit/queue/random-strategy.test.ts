@@ -4,6 +4,7 @@ import { describeIssues } from '../../../src/contracts/issues.js';
 import { combinations, expandPlan, MAX_SWEEP_RUNS } from '../../../src/queue/sweep-expansion.js';
 import { drawValue, sampleTrials, type RandomParameter } from '../../../src/queue/random-strategy.js';
 import { seededUniform } from '../../../src/queue/seeded-random.js';
+import { planDoc } from '../../helpers/plans.js';
 
 const PARAMS: RandomParameter[] = [
   { path: 'model.hyperparameters.lr', distribution: 'loguniform', low: 1e-5, high: 1e-1 },
@@ -13,14 +14,8 @@ const PARAMS: RandomParameter[] = [
 ];
 
 function plan(strategy: Record<string, unknown>): unknown {
-  return {
-    version: 1,
-    kind: 'sweep_plan',
-    created_at: '2026-02-01T21:20:47Z',
-    created_by: 'x@1',
-    workspace: '/ws',
-    group: { name: 'g' },
-    base_request: {
+  return planDoc(
+    {
       version: 1,
       dataset: { path: 'd.csv', label_column: 'y' },
       device: { type: 'cpu' },
@@ -29,8 +24,7 @@ function plan(strategy: Record<string, unknown>): unknown {
       created_by: 'x@1',
     },
     strategy,
-    execution: { max_parallel: 2 },
-  };
+  );
 }
 
 const problemsOf = (doc: unknown): string[] => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PlanSchema, type SweepPlan } from '../../../src/contracts/plan.js';
 import { InvalidPlanError } from '../../../src/infra/errors.js';
 import { applyOverrides, combinations, expandPlan } from '../../../src/queue/sweep-expansion.js';
+import { planDoc } from '../../helpers/plans.js';
 
 const baseRequest = {
   version: 1,
@@ -14,17 +15,7 @@ const baseRequest = {
 };
 
 function plan(type: 'grid' | 'list', parameters: { path: string; values: unknown[] }[]): SweepPlan {
-  return PlanSchema.parse({
-    version: 1,
-    kind: 'sweep_plan',
-    created_at: '2026-02-01T21:20:47Z',
-    created_by: 'x@1',
-    workspace: '/ws',
-    group: { name: 'g' },
-    base_request: baseRequest,
-    strategy: { type, parameters },
-    execution: { max_parallel: 2 },
-  });
+  return PlanSchema.parse(planDoc(baseRequest, { type, parameters }));
 }
 
 const opts = { groupId: 'grp_1', createdAt: '2026-11-25T01:00:00.000+00:00', createdBy: 'runforge@0.5.0' };

@@ -7,6 +7,7 @@ import { PlanSchema, type SweepPlan } from '../../../src/contracts/plan.js';
 import { documentWarnings } from '../../../src/contracts/warnings.js';
 import { demoPlan } from '../../../src/ops/demo.js';
 import { checkSweep } from '../../../src/queue/sweep-expansion.js';
+import { planDoc } from '../../helpers/plans.js';
 
 const stamp = { groupId: 'grp_1', createdAt: '2026-11-25T01:00:00.000+00:00', createdBy: 'runforge@0.6.0' };
 
@@ -21,17 +22,7 @@ const baseRequest = {
 };
 
 function plan(parameters: { path: string; values: unknown[] }[], base: Record<string, unknown> = baseRequest, type: 'grid' | 'list' = 'grid'): SweepPlan {
-  return PlanSchema.parse({
-    version: 1,
-    kind: 'sweep_plan',
-    created_at: '2026-02-01T21:20:47Z',
-    created_by: 'x@1',
-    workspace: '/ws',
-    group: { name: 'g' },
-    base_request: base,
-    strategy: { type, parameters },
-    execution: { max_parallel: 2 },
-  });
+  return PlanSchema.parse(planDoc(base, { type, parameters }));
 }
 
 const custom = { ...baseRequest, command: ['python3', 'train.py'] };
