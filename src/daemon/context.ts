@@ -3,8 +3,8 @@
  * two seams, the settings, the clock, the log and the events, and a way to ask for a pass.
  */
 import type { Executor } from '../executor/executor.js';
-import type { GpuDevice } from '../gpu/devices.js';
 import type { Clock } from '../infra/clock.js';
+import type { GpuDevice } from '../gpu/devices.js';
 import type { TypedEmitter } from '../infra/events.js';
 import type { Logger } from '../infra/logger.js';
 import type { Store } from '../store/store.js';
@@ -27,5 +27,3 @@ export interface DaemonContext {
   /** Asks for a scheduling pass (passes never overlap; one asked during a pass follows it). */
   requestPass(): void;
 }
-
-export const sleep = (clock: Clock, ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(resolve, ms));

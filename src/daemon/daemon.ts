@@ -9,13 +9,13 @@
 import type { Job } from '../contracts/queue.js';
 import type { Executor } from '../executor/executor.js';
 import type { GpuDevice } from '../gpu/devices.js';
-import type { Clock, TimerHandle } from '../infra/clock.js';
+import { type Clock, sleep, type TimerHandle } from '../infra/clock.js';
 import { TypedEmitter } from '../infra/events.js';
 import type { Logger } from '../infra/logger.js';
 import type { Store, StoreWatch } from '../store/store.js';
 import { cleanLeftoverTempFiles, releaseDaemonLock } from '../workspace/daemon-files.js';
 import type { WorkspacePaths } from '../workspace/paths.js';
-import { type DaemonContext, sleep } from './context.js';
+import type { DaemonContext } from './context.js';
 import type { DaemonEvents } from './events.js';
 import { acquireDaemonLock, holdsDaemonLock, writeHeartbeat } from './lock.js';
 import type { DaemonOptions, DaemonState } from './options.js';

@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Job } from '../contracts/queue.js';
+import { sleep } from '../infra/clock.js';
 import { describeError, isDiskUnwritable } from '../infra/errors.js';
 import { deviceCapacity, pickDevice } from '../gpu/devices.js';
 import { schedule, type ScheduleDecision } from '../queue/scheduler.js';
@@ -13,7 +14,7 @@ import { finishJob, requeueJob } from '../queue/transitions.js';
 import type { StateTx } from '../store/store.js';
 import { requestFileOf } from '../run/files/names.js';
 import { displayPath, runDir } from '../workspace/paths.js';
-import { type DaemonContext, sleep } from './context.js';
+import type { DaemonContext } from './context.js';
 import { launchJob } from './launch.js';
 import { type ActiveJob, DISK_RETRY_MS, type EndedJob, type Supervisor } from './supervision.js';
 import type { TrainerPythons } from './trainer-pythons.js';

@@ -19,6 +19,9 @@ export interface TimerHandle {
 }
 
 /** The clock's monotonic reading, or its `now()` when it has none. */
+/** Resolves after `ms` on `clock` (a test clock: when it is advanced that far). */
+export const sleep = (clock: Clock, ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(resolve, ms));
+
 export const monotonicMs = (clock: Clock): number => (clock.monotonicMs ? clock.monotonicMs() : clock.now());
 
 export const systemClock: Clock = {

@@ -4,7 +4,7 @@
  * our child to end. Probes only (kill with signal 0); signals are sent by signal.ts alone.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Clock } from '../infra/clock.js';
+import { type Clock, sleep } from '../infra/clock.js';
 
 /** The start time of a process as an opaque string (`linux:<ticks since boot>`), or null if unknown. */
 export function processStartTime(pid: number): string | null {
@@ -95,8 +95,6 @@ export function isGroupAlive(pgid: number): boolean {
   }
   return false;
 }
-
-const sleep = (clock: Clock, ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(resolve, ms));
 
 /** Resolves when a process that is not our child (an adopted job) has exited. */
 export async function waitForExit(pid: number, startTime: string | null | undefined, clock: Clock, pollMs = 250): Promise<void> {

@@ -3,7 +3,7 @@
  * (a job leads its own group, so its grandchildren go with it). `terminateProcessGroup` is the one
  * way a job is stopped: SIGTERM, a grace period, SIGKILL.
  */
-import type { Clock } from '../infra/clock.js';
+import { type Clock, sleep } from '../infra/clock.js';
 import { isGroupAlive } from './identity.js';
 
 /** Whom a signal goes to: one process, or every process of a group. */
@@ -28,8 +28,6 @@ export function sendSignal(target: SignalTarget, signal: NodeJS.Signals): boolea
 export function signalGroup(pgid: number | null | undefined, signal: NodeJS.Signals): void {
   if (pgid) sendSignal({ group: pgid }, signal);
 }
-
-const sleep = (clock: Clock, ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(resolve, ms));
 
 export interface TerminationOutcome {
   /** SIGKILL was needed after the grace period. */

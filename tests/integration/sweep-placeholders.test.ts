@@ -25,6 +25,18 @@ const runsDir = (ws: string): string => path.join(ws, '.ml', 'runs');
 const requestsOf = (ws: string): Record<string, any>[] =>
   readdirSync(runsDir(ws)).sort().map((id) => readJson(path.join(runsDir(ws), id, 'request.json')));
 
+/** `validate` and `enqueue-sweep` both refuse the plan with this one problem, exit 6, and write nothing. */
+async function expectRefused(ws: string, file: string, problem: string): Promise<void> {
+    const v = await runCli(['validate', file], { cwd: ws });
+    expect(v.code).toBe(6);
+    expect(v.lines).toEqual([problem]);
+    const r = await runCli(['enqueue-sweep', '--plan', file], { cwd: ws });
+    expect(r.code).toBe(6);
+    expect(r.stderr.trim()).toBe(`Error: ${file} is not a valid plan: ${problem}`);
+    expect(existsSync(path.join(ws, '.ml'))).toBe(false);
+    expect(existsSync(path.join(ws, '.runforge'))).toBe(false);
+}
+
 describe('placeholders in a sweep command', () => {
   it('each run of a direct sweep gets its substituted command and RUNFORGE_PARAMS', async () => {
     const ws = tempWorkspace();
@@ -93,14 +105,7 @@ describe('placeholders in a sweep command', () => {
   ])('%s: validate and enqueue-sweep refuse it in one line, exit 6, nothing written', async (_what, command, parameters, problem) => {
     const ws = tempWorkspace();
     const file = writePlan(ws, commandPlan(ws, command, { type: 'grid', parameters }));
-    const v = await runCli(['validate', file], { cwd: ws });
-    expect(v.code).toBe(6);
-    expect(v.lines).toEqual([problem]);
-    const r = await runCli(['enqueue-sweep', '--plan', file], { cwd: ws });
-    expect(r.code).toBe(6);
-    expect(r.stderr.trim()).toBe(`Error: ${file} is not a valid plan: ${problem}`);
-    expect(existsSync(path.join(ws, '.ml'))).toBe(false);
-    expect(existsSync(path.join(ws, '.runforge'))).toBe(false);
+    await expectRefused(ws, file, problem);
   });
 });
 
@@ -157,14 +162,7 @@ describe('the random strategy', () => {
   ])('bad bounds (%s): one line naming the field, exit 6, nothing written', async (_what, parameter, problem) => {
     const ws = tempWorkspace();
     const file = writePlan(ws, commandPlan(ws, ['python3', 'echo_args.py'], { type: 'random', n_trials: 3, seed: 1, parameters: [parameter] }));
-    const v = await runCli(['validate', file], { cwd: ws });
-    expect(v.code).toBe(6);
-    expect(v.lines).toEqual([problem]);
-    const r = await runCli(['enqueue-sweep', '--plan', file], { cwd: ws });
-    expect(r.code).toBe(6);
-    expect(r.stderr.trim()).toBe(`Error: ${file} is not a valid plan: ${problem}`);
-    expect(existsSync(path.join(ws, '.ml'))).toBe(false);
-    expect(existsSync(path.join(ws, '.runforge'))).toBe(false);
+    await expectRefused(ws, file, problem);
   });
 
   it('more than 100,000 trials is refused before anything is drawn or written', async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { systemClock } from '../../infra/clock.js';
+import { sleep, systemClock } from '../../infra/clock.js';
 import { ExitCode } from '../../infra/errors.js';
 import { createDemoWorkspace, lookAroundCommand } from '../../ops/demo.js';
 import { enqueueSweep } from '../../ops/enqueue.js';
@@ -15,7 +15,6 @@ import { formatMetric, table } from '../format.js';
 import { out } from '../output.js';
 import { cliEntry } from '../../infra/install.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function demoCommand(opts: { dir?: string; maxParallel: string; gpuSlots: string }): Promise<number> {
   const started = Date.now();
@@ -51,7 +50,7 @@ export async function demoCommand(opts: { dir?: string; maxParallel: string; gpu
       if (group.status !== 'running') break;
     }
     if (daemon.exitCode !== null) break;
-    await sleep(300);
+    await sleep(systemClock, 300);
   }
   if (daemon.pid !== undefined) sendSignal({ pid: daemon.pid }, 'SIGTERM');
   await daemon;

@@ -1,9 +1,8 @@
-import { systemClock } from '../../infra/clock.js';
+import { sleep, systemClock } from '../../infra/clock.js';
 import { readLog, runDetail } from '../../ops/run-detail.js';
 import { openFileStore } from '../../store/file/file-store.js';
 import { parseSecondsFlag, resolveWorkspace } from '../options.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Prints a run's logs.txt; with -f keeps printing new lines until the run has ended. */
 export async function logsCommand(typedRunId: string, opts: { workspace?: string; follow?: boolean; interval: string }): Promise<number> {
@@ -25,6 +24,6 @@ export async function logsCommand(typedRunId: string, opts: { workspace?: string
       if (rest.text) process.stdout.write(rest.text);
       return 0;
     }
-    if (!chunk.text) await sleep(every);
+    if (!chunk.text) await sleep(systemClock, every);
   }
 }
