@@ -25,20 +25,21 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * The command: everything after the first `--` of the arguments. Commander cannot tell operands
  * typed before `--` from those after it, so the raw arguments decide: anything else left over before
- * `--` (a mistyped option, a command without `--`) is refused rather than guessed at.
+ * `--` (a mistyped option, a command without `--`) is refused rather than guessed at. `usage` ends
+ * each message (enqueue-sweep words its own).
  */
-export function commandAfterDashes(rawArgs: readonly string[], operands: readonly string[]): string[] {
+export function commandAfterDashes(rawArgs: readonly string[], operands: readonly string[], usage = USAGE): string[] {
   const dashes = rawArgs.indexOf('--');
   if (dashes < 0) {
-    if (operands.length > 0) throw new UsageError(`Put the command after '--' (got ${quote(operands[0]!)} before it): ${USAGE}`);
-    throw new UsageError(`No command: ${USAGE}`);
+    if (operands.length > 0) throw new UsageError(`Put the command after '--' (got ${quote(operands[0]!)} before it): ${usage}`);
+    throw new UsageError(`No command: ${usage}`);
   }
   const command = rawArgs.slice(dashes + 1);
   if (operands.length > command.length) {
-    throw new UsageError(`Unexpected ${quote(operands[0]!)} before '--': ${USAGE}`);
+    throw new UsageError(`Unexpected ${quote(operands[0]!)} before '--': ${usage}`);
   }
-  if (command.length === 0) throw new UsageError(`No command after '--': ${USAGE}`);
-  if (command[0] === '') throw new UsageError(`The command's program name is empty: ${USAGE}`);
+  if (command.length === 0) throw new UsageError(`No command after '--': ${usage}`);
+  if (command[0] === '') throw new UsageError(`The command's program name is empty: ${usage}`);
   return command;
 }
 
@@ -57,6 +58,20 @@ export function parseEnvFlags(values: readonly string[]): Record<string, string>
   return env;
 }
 
+/** `--env` and `--no-env` together are refused, read from the raw arguments before `--` (commander keeps only the last). */
+export function refuseEnvWithNoEnv(rawArgs: readonly string[]): void {
+  const dashes = rawArgs.indexOf('--');
+  const beforeDashes = dashes < 0 ? rawArgs : rawArgs.slice(0, dashes);
+  if (beforeDashes.includes('--no-env') && beforeDashes.some((a) => a === '--env' || a.startsWith('--env='))) {
+    throw new UsageError('--env and --no-env cannot be used together');
+  }
+}
+
+/** The environment to record: the caller's with the `--env` values on top, or null with `--no-env` (commander's false). */
+export function environmentFromFlags(env: string[] | false | undefined): NodeJS.ProcessEnv | null {
+  return env === false ? null : { ...process.env, ...parseEnvFlags(env ?? []) };
+}
+
 /** `--timeout 90` or `--timeout 0.5`: seconds, more than 0. */
 export function parseTimeoutFlag(value: string): number {
   const s = Number(value.trim());
@@ -68,13 +83,10 @@ export function parseTimeoutFlag(value: string): number {
 
 export async function addCommand(operands: string[], opts: AddFlags, rawArgs: readonly string[]): Promise<number> {
   const command = commandAfterDashes(rawArgs, operands);
-  const beforeDashes = rawArgs.slice(0, rawArgs.indexOf('--'));
-  if (beforeDashes.includes('--no-env') && beforeDashes.some((a) => a === '--env' || a.startsWith('--env='))) {
-    throw new UsageError('--env and --no-env cannot be used together');
-  }
+  refuseEnvWithNoEnv(rawArgs);
   const priority = opts.priority === undefined ? undefined : parseIntFlag('--priority', opts.priority);
   const timeoutS = opts.timeout === undefined ? undefined : parseTimeoutFlag(opts.timeout);
-  const env = opts.env === false ? null : { ...process.env, ...parseEnvFlags(opts.env ?? []) };
+  const env = environmentFromFlags(opts.env);
   const ws = resolveWorkspace(opts.workspace);
   const added = await addRun(openFileStore(ws, systemClock), ws, systemClock, {
     command,
