@@ -87,14 +87,7 @@ function addRunCommands(program: Command, run: Run): void {
     .allowUnknownOption()
     .action((command: string[], opts) => run(import('./commands/add.js').then((m) => m.addCommand(command, opts, process.argv.slice(2)))));
 
-  program
-    .command('enqueue-sweep')
-    .description('expand a sweep plan and queue all its runs as one group')
-    .requiredOption('--plan <file>', 'the sweep plan (plan.json)')
-    .option('--priority <n>', 'priority of every job of the sweep (default 0)')
-    .addOption(workspaceOption().default(undefined, "the plan's workspace"))
-    .addOption(jsonOption())
-    .action((opts) => run(import('./commands/enqueue.js').then((m) => m.enqueueSweepCommand(opts))));
+  addEnqueueSweepCommand(program, run);
 
   program
     .command('sweep')
@@ -106,6 +99,39 @@ function addRunCommands(program: Command, run: Run): void {
     .addOption(workspaceOption().default(undefined, "the plan's workspace"))
     .addOption(jsonOption())
     .action((opts) => run(import('./commands/sweep.js').then((m) => m.sweepCommand(opts))));
+}
+
+/** `enqueue-sweep`: a plan file, or a sweep of the user's command from flags (docs/cli.md). */
+function addEnqueueSweepCommand(program: Command, run: Run): void {
+  // The parameter flags are numbered as typed: a random sweep draws its parameters in that order.
+  let typed = 0;
+  const inOrder = (value: string, previous: { value: string; order: number }[] = []) => [...previous, { value, order: typed++ }];
+  program
+    .command('enqueue-sweep')
+    .description('queue a sweep as one group: a plan file, or your command swept over --grid / --random values')
+    .usage('--plan <file> | (--grid NAME=V1,V2… | --random N --uniform NAME=LOW:HIGH…) [options] -- <command...>')
+    .argument('[command...]', 'with --grid/--random: the command to run, after --; {NAME} takes each run\'s value')
+    .option('--plan <file>', 'the sweep plan (plan.json)')
+    .option('--grid <NAME=V1,V2,...>', 'sweep every combination of these values (repeatable; JSON values)', inOrder)
+    .option('--random <n>', 'draw n runs from the distributions below')
+    .option('--seed <s>', 'with --random: the seed (the same seed draws the same runs; default 0)')
+    .option('--choice <NAME=A,B,...>', 'with --random: one of these values', inOrder)
+    .option('--uniform <NAME=LOW:HIGH>', 'with --random: a number in [LOW, HIGH)', inOrder)
+    .option('--loguniform <NAME=LOW:HIGH>', 'with --random: a number in [LOW, HIGH), uniform in log scale', inOrder)
+    .option('--int <NAME=LOW:HIGH>', 'with --random: an integer in [LOW, HIGH]', inOrder)
+    .option('--name <name>', "the group's name (default: the script and the swept names)")
+    .option('--max-parallel <n>', "runs of the group at once at most (the plan's execution.max_parallel; default 2)")
+    .option('--priority <n>', 'priority of every job of the sweep (default 0)')
+    .option('--env <NAME=VALUE...>', 'set or override variables of the recorded environment (as add)')
+    .option('--no-env', "record no environment: the command runs with the daemon's")
+    .option('--dry-run', 'list the runs with their commands; write nothing')
+    .addOption(workspaceOption().default(undefined, "the plan's workspace, else the current folder"))
+    .addOption(jsonOption())
+    // As `add`: the command's own check words a stray option or operand before `--` in one line.
+    .allowUnknownOption()
+    .action((command: string[], opts) =>
+      run(import('./commands/enqueue-sweep.js').then((m) => m.enqueueSweepCliCommand(command, opts, process.argv.slice(2)))),
+    );
 }
 
 /** The daemon, and controlling what it runs. */

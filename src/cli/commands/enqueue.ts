@@ -2,14 +2,14 @@ import path from 'node:path';
 import { systemClock } from '../../infra/clock.js';
 import { openFileStore } from '../../store/file/file-store.js';
 import { MissingFilesError, UsageError } from '../../infra/errors.js';
-import { enqueueRun, enqueueSweep } from '../../ops/enqueue.js';
+import { type EnqueuedSweep, enqueueRun, enqueueSweep } from '../../ops/enqueue.js';
 import { loadPlan } from '../../ops/plan-file.js';
 import { groupEnqueuedToken } from '../../run/tokens.js';
 import { parseIntFlag, resolveWorkspace } from '../options.js';
 import { out, outJson, terminalProgress } from '../output.js';
 import { existsSync } from 'node:fs';
 import { VERSION } from '../../version.js';
-import { groupDir } from '../../workspace/paths.js';
+import { groupDir, type WorkspacePaths } from '../../workspace/paths.js';
 
 interface EnqueueRunFlags {
   runId: string;
@@ -57,21 +57,35 @@ export async function enqueueSweepCommand(opts: EnqueueSweepFlags): Promise<numb
   const { plan, doc } = await loadPlan(path.resolve(opts.plan));
   const ws = sweepWorkspace(opts.workspace, plan.workspace);
   const sweep = await enqueueSweep(openFileStore(ws, systemClock), ws, systemClock, plan, doc, { priority, onProgress: terminalProgress('Writing run folders') });
-  if (opts.json) {
+  printEnqueuedSweep(sweep, { ws, planFile: path.resolve(opts.plan), groupName: plan.group.name, json: opts.json });
+  return 0;
+}
+
+/** What `printEnqueuedSweep` shows besides the sweep itself. */
+export interface EnqueuedSweepView {
+  ws: WorkspacePaths;
+  /** The plan the sweep came from: the user's file, or the copy a sweep from flags wrote into its group folder. */
+  planFile: string;
+  groupName: string;
+  json?: boolean | undefined;
+}
+
+/** The lines of `enqueue-sweep` (or its `--json`), for a plan file and a sweep from flags alike. */
+export function printEnqueuedSweep(sweep: EnqueuedSweep, view: EnqueuedSweepView): void {
+  if (view.json) {
     outJson({ group_id: sweep.groupId, runs: sweep.runIds.length, run_ids: sweep.runIds, job_ids: sweep.jobs.map((j) => j.job_id) });
-    return 0;
+    return;
   }
   // The original's lines, in its order, the token last.
   const n = sweep.runIds.length;
   const gpu = sweep.jobs.filter((j) => j.requires_gpu).length;
   out(`runforge enqueue-sweep v${VERSION}`);
-  out(`Plan: ${path.resolve(opts.plan)}`);
-  out(`Workspace: ${ws.root}`);
-  out(`Group: ${plan.group.name}`);
+  out(`Plan: ${view.planFile}`);
+  out(`Workspace: ${view.ws.root}`);
+  out(`Group: ${view.groupName}`);
   out(`Sweep plan: ${n} runs`);
   out(`Group ID: ${sweep.groupId}`);
-  out(`Group directory: ${groupDir(ws, sweep.groupId)}`);
+  out(`Group directory: ${groupDir(view.ws, sweep.groupId)}`);
   out(`Enqueued ${n}/${n} runs${gpu > 0 ? ` (${gpu} GPU)` : ''}`);
   out(groupEnqueuedToken(sweep.groupId, n));
-  return 0;
 }
