@@ -1,7 +1,8 @@
 /**
  * examples/digits/train.py (issue 16, "Show it"): the PyTorch example run the way the README and
- * docs/your-own-script.md show it — queued from the repository's folder with the built CLI, trained
- * by a daemon, its metrics and artifact in the run folder.
+ * examples/README.md show it — queued from the repository's folder with the built CLI (`runforge add`,
+ * the one-line `enqueue-sweep --grid … -- <command>`), trained by a daemon, its metrics and artifact
+ * in the run folder.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -73,4 +74,32 @@ describe('examples/digits/train.py', () => {
     expect(logs).toContain('on cpu; lr=0.01 hidden=32 epochs=2');
     expect(logs).toContain('[RF:EPOCH=2/2]');
   }, 240_000);
+
+  it('the one-line sweep over its arguments: each run trains with its own values, ranked by accuracy', async () => {
+    const ws = tempWorkspace();
+    const python = trainingPython();
+    const command = [python, SCRIPT, '--lr', '{lr}', '--hidden', '{hidden}', '--epochs', '2'];
+    const r = await runCli(['enqueue-sweep', '-w', ws, '--grid', 'lr=0.1,0.01', '--grid', 'hidden=32', '--', ...command], { cwd: REPO_ROOT });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const groupId = /^\[RF:GROUP=ENQUEUED (\S+) runs=2\]$/m.exec(r.stdout)![1]!;
+
+    const d = startDaemon(ws, ['--max-parallel', '2']);
+    const jobs = await waitFor('both runs ended', allDone(ws, 2), 240_000, 250);
+    d.kill();
+    expect(jobs.map((j: { state: string }) => j.state)).toEqual(['succeeded', 'succeeded']);
+    const byLr = new Map<string, string>();
+    for (const { run_id: runId } of jobs as { run_id: string }[]) {
+      const result = expectTrained(ws, runId, 2);
+      const lr = result.effective_config.command[3] as string;
+      byLr.set(lr, runId);
+      expect(result.effective_config.command).toEqual([python, SCRIPT, '--lr', lr, '--hidden', '32', '--epochs', '2']);
+      expect(readFileSync(path.join(runDir(ws, runId), 'logs.txt'), 'utf8')).toContain(`on cpu; lr=${lr} hidden=32 epochs=2`);
+    }
+    expect([...byLr.keys()].sort()).toEqual(['0.01', '0.1']);
+
+    const board = await runCli(['groups', 'show', groupId, '-w', ws]);
+    expect(board.code).toBe(0);
+    expect(board.stdout).toContain('Ranked by accuracy (higher is better)');
+  }, 300_000);
 });
